@@ -1,0 +1,167 @@
+"""``python -m disentangle_core``: list, inspect, train, publish and traverse models.
+
+Every failure the user can cause ends in one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from .checkpoints import ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish
+from .data import make_dataset
+from .evaluation import reconstruction_metrics
+from .models import MODELS, NonFiniteLossError, build_model
+from .plotting import save_gif, traversal_frames, traversal_grid
+from .presets import PRESETS, get_preset
+from .train import resolve_device, train
+from .traversal import traverse
+
+TRAIN_KEYS = ("batch_size", "seed")  # --key=value overrides of the recipe itself, not the model config
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _overrides(extra: list[str], preset) -> tuple[dict, dict]:
+    """Split ``--key=value`` words into model-config and recipe overrides, rejecting unknown keys."""
+    config_fields = set(MODELS[preset.model][1].__dataclass_fields__)
+    config, recipe = {}, {}
+    for word in extra:
+        if not word.startswith("--") or "=" not in word:
+            raise ValueError(f"unexpected argument {word!r}; overrides are written --key=value")
+        key, value = word[2:].split("=", 1)
+        key = key.replace("-", "_")
+        if key in TRAIN_KEYS:
+            recipe[key] = int(value) if value.lstrip("-").isdigit() else _raise_int(key, value)
+        elif key in config_fields:
+            config[key] = _parse_value(value)
+        else:
+            choices = ", ".join(sorted(config_fields | set(TRAIN_KEYS)))
+            raise ValueError(f"unknown option --{key} for preset model {preset.model!r}; choose from: {choices}")
+    return config, recipe
+
+
+def _raise_int(key, value):
+    raise ValueError(f"--{key} must be an integer, got {value!r}")
+
+
+def _load(name_or_path: str, device):
+    if name_or_path.endswith(".safetensors"):
+        return load_model(name_or_path, device)
+    return load_pretrained(name_or_path, device)
+
+
+def cmd_list(args) -> None:
+    names = available_assets()
+    if not names:
+        print(f"no shipped assets in {ASSETS_DIR}")
+        return
+    print(f"{'asset':<26} {'model':<12} {'steps':>7}  metrics")
+    for name in names:
+        card = load_card(name)
+        metrics = "  ".join(f"{k}={v}" for k, v in card.get("metrics", {}).items())
+        print(f"{name:<26} {card['model']:<12} {card.get('steps', '?'):>7}  {metrics}")
+
+
+def cmd_info(args) -> None:
+    card = _load(args.name, "cpu")[1] if args.name.endswith(".safetensors") else load_card(args.name)
+    history = card.pop("history", [])
+    print(json.dumps(card, indent=2, ensure_ascii=False))
+    if history:
+        print(f"(training history: {len(history)} logged points, last: {history[-1]})")
+
+
+def cmd_train(args, extra: list[str]) -> None:
+    preset = get_preset(args.preset)
+    config, recipe = _overrides(extra, preset)
+    preset = replace(preset, config={**preset.config, **config}, **recipe)
+    steps = args.steps or preset.steps
+    torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
+    model = build_model(preset.model, **preset.config)
+    device = resolve_device(args.device)
+    data = make_dataset(preset.dataset, device=device)
+    card = {"preset": args.preset, "summary": preset.summary, "paper_setting": preset.paper}
+    result = train(model, data, steps=steps, batch_size=preset.batch_size, seed=preset.seed, device=device,
+                   out_dir=args.out, checkpoint_every=args.checkpoint_every, resume=args.resume,
+                   bf16=args.bf16, card=card)
+    print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
+
+
+def cmd_publish(args) -> None:
+    model, card = load_model(args.model_file)
+    data = make_dataset(card.get("dataset", "dsprites"))
+    metrics = {**card.get("metrics", {}), **reconstruction_metrics(model, data)}
+    target = publish(args.model_file, args.name, card_updates={"metrics": metrics})
+    print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {metrics}")
+
+
+def cmd_traverse(args) -> None:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".gif"):
+        raise ValueError(f"--out must end in .png or .gif, got {out.name!r}")
+    if not 2 <= args.steps <= 50:
+        raise ValueError(f"--steps must be between 2 and 50, got {args.steps}")
+    model, card = _load(args.name, "cpu")
+    data = make_dataset(card.get("dataset", "dsprites"))
+    x = data.sample(512, torch.Generator().manual_seed(args.seed))["x"]
+    if out.suffix.lower() == ".png":
+        traversal_grid(traverse(model, x, steps=args.steps)).save(out)
+    else:
+        starts = [traverse(model, x, steps=args.steps, index=i) for i in range(3)]
+        save_gif(traversal_frames(starts), out)
+    print(f"wrote {out}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m disentangle_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="shipped assets with their headline numbers")
+    p = sub.add_parser("info", help="the card of a shipped asset (or a .safetensors file)")
+    p.add_argument("name")
+    p = sub.add_parser("train", help="train a preset; extra --key=value words override its config",
+                       epilog=f"presets: {', '.join(PRESETS)}")
+    p.add_argument("preset")
+    p.add_argument("--out", required=True, help="folder for checkpoints and the final model.safetensors")
+    p.add_argument("--steps", type=int, help="optimiser steps (default: the preset's)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, ...")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CUDA only)")
+    p.add_argument("--checkpoint-every", type=int, default=500)
+    p = sub.add_parser("publish", help="copy a trained model into assets/ with measured metrics")
+    p.add_argument("model_file")
+    p.add_argument("--name", required=True)
+    p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
+    p.add_argument("name", help="asset name or path to a .safetensors model")
+    p.add_argument("--out", required=True, help="FILE.png or FILE.gif")
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0, help="which random images to start from")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        if args.command == "train":
+            cmd_train(args, extra)
+        else:
+            {"list": cmd_list, "info": cmd_info, "publish": cmd_publish, "traverse": cmd_traverse}[args.command](args)
+    except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run again with --resume to continue from the last checkpoint", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,68 @@
+"""What every model shares: the single-optimiser training step and the finite-loss guard.
+
+A model implements ``encode``, ``decode``, ``forward(x) -> dict`` and ``loss(batch, out, step) -> dict``
+(``"loss"`` is the total, every other key a named term). Models with two optimisers (adversarial
+ones) override ``configure_optimizers`` and write both updates out in their own ``training_step``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+
+import torch
+from torch import nn
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Raised when a loss term becomes NaN or infinite; nothing has been updated with it."""
+
+
+def check_finite(terms: dict, step: int) -> None:
+    """Stop with one clear sentence naming the step and the term when a loss is not finite."""
+    for name, value in terms.items():
+        if torch.is_tensor(value) and not torch.isfinite(value).all():
+            bad = "nan" if torch.isnan(value).any() else "inf"
+            raise NonFiniteLossError(f"loss term {name!r} became {bad} at step {step}; training stopped")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise NonFiniteLossError(f"loss term {name!r} became {value} at step {step}; training stopped")
+
+
+class GenerativeModel(nn.Module):
+    """Base class: holds the frozen config and gives the one-optimiser ``training_step``."""
+
+    name: str = ""  # the registry name, stored in every checkpoint
+    has_prior = True  # latents follow N(0, 1), so traversals span the prior
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"model": torch.optim.Adam(self.parameters(), lr=self.config.lr, betas=(0.9, 0.999))}
+
+    def training_step(self, batch: dict, step: int, optimizers: dict) -> dict:
+        out = self(batch["x"])
+        terms = self.loss(batch, out, step)
+        check_finite(terms, step)
+        optimizer = optimizers["model"]
+        optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        optimizer.step()
+        return {k: v.detach() if torch.is_tensor(v) else v for k, v in terms.items()}
+
+    @torch.no_grad()
+    def representation(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) -> (B, D): the deterministic code used by metrics and traversals (encoder means)."""
+        return self.encode(x)[0]
+
+    @torch.no_grad()
+    def latent_activity(self, x: torch.Tensor) -> torch.Tensor:
+        """(D,) how much each latent is used on ``x``: its average KL to the prior, in nats."""
+        from ..losses import kl_per_latent
+
+        mu, logvar = self.encode(x)
+        return kl_per_latent(mu, logvar)

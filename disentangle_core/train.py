@@ -1,0 +1,146 @@
+"""One generic training loop. It counts steps, checkpoints and resumes; it knows nothing of any model.
+
+The model owns its optimisers (``configure_optimizers``) and its update (``training_step``); the data
+owns its sampling (``sample(batch_size, generator)``). The loop only wires them together.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from . import __version__
+from .checkpoints import load_training_state, save_model, save_training_state
+from .models import NonFiniteLossError
+
+STATE_FILE = "last.safetensors"  # training state, for resume
+MODEL_FILE = "model.safetensors"  # final weights + card
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` picks CUDA, then Apple's MPS, then the CPU."""
+    if str(device) != "auto":
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def hardware_description(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA)"
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{device.type.upper()}: {cpu}, {torch.get_num_threads()} threads"
+
+
+@dataclass
+class TrainResult:
+    model: torch.nn.Module
+    step: int
+    wall_time_s: float
+    history: list = field(default_factory=list)  # [{"step": s, "loss": ..., ...}] every log_every steps
+    model_file: Path | None = None
+
+
+def _rng_state(generator: torch.Generator, device: torch.device) -> dict:
+    state = {"torch": torch.get_rng_state(), "data": generator.get_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, device="auto",
+          out_dir=None, checkpoint_every: int = 1000, resume: bool = False, bf16: bool = False,
+          progress: bool = True, log_every: int = 50, card: dict | None = None, callback=None) -> TrainResult:
+    """Train ``model`` for ``steps`` optimiser steps on batches drawn from ``data``.
+
+    With ``out_dir``, a training state is written atomically every ``checkpoint_every`` steps and
+    at the end, plus ``model.safetensors`` (weights and card). ``resume=True`` continues from the
+    state in ``out_dir``. ``callback(step, terms)`` is called every ``log_every`` steps (the app uses
+    it for its progress bar). A NaN or infinite loss raises ``NonFiniteLossError`` naming the step
+    and the term; the last checkpoint on disk is left as it was.
+    """
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"steps and batch_size must be positive, got steps={steps}, batch_size={batch_size}")
+    device = resolve_device(device)
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)  # data sampling, on the CPU for reproducibility
+    model.to(device).train()
+    data.to(device)
+    optimizers = model.configure_optimizers()
+    out_dir = Path(out_dir) if out_dir is not None else None
+    card = {"seed": seed, "batch_size": batch_size, "dataset": getattr(data, "name", type(data).__name__),
+            **(card or {})}
+
+    start, wall_before, history = 0, 0.0, []
+    state_path = out_dir / STATE_FILE if out_dir else None
+    if resume:
+        if state_path is None or not state_path.is_file():
+            raise FileNotFoundError(f"nothing to resume: no {STATE_FILE} in {out_dir}")
+        start, rng, saved = load_training_state(state_path, model, optimizers, device)
+        torch.set_rng_state(rng["torch"])
+        generator.set_state(rng["data"])
+        if "cuda" in rng and device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], device)
+        wall_before, history = saved.get("wall_time_s", 0.0), saved.get("history", [])
+        if start >= steps:
+            raise ValueError(f"the checkpoint in {out_dir} is already at step {start}; ask for more than {start} steps")
+
+    def save_state(step: int, wall: float) -> None:
+        if out_dir:
+            meta = {**card, "wall_time_s": round(wall, 1), "history": history,
+                    "hardware": hardware_description(device), "version": __version__}
+            save_training_state(state_path, model, optimizers, step, _rng_state(generator, device), meta)
+
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda")
+    bar = tqdm(total=steps, initial=start, disable=not progress, desc=getattr(model, "name", "train"),
+               unit="step", dynamic_ncols=True)
+    t0 = time.perf_counter()
+    last_saved = start if resume else None
+    step = start
+    try:
+        while step < steps:
+            batch = data.sample(batch_size, generator)
+            with autocast:
+                terms = model.training_step(batch, step, optimizers)
+            step += 1
+            bar.update(1)
+            if step % log_every == 0 or step == steps:
+                row = {"step": step, **{k: float(v) for k, v in terms.items()}}
+                history.append(row)
+                bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k != "step"}, refresh=False)
+                if callback is not None:
+                    callback(step, row)
+            if out_dir and (step % checkpoint_every == 0 or step == steps):
+                save_state(step, wall_before + time.perf_counter() - t0)
+                last_saved = step
+    except NonFiniteLossError as e:
+        kept = (f"the last good checkpoint (step {last_saved}) is kept in {out_dir}" if last_saved is not None
+                else "no checkpoint had been written yet")
+        raise NonFiniteLossError(f"{e}; {kept}") from None
+    finally:
+        bar.close()
+
+    wall = wall_before + time.perf_counter() - t0
+    model.eval()
+    model_file = None
+    if out_dir:
+        model_file = out_dir / MODEL_FILE
+        save_model(model_file, model, {**card, "steps": step, "wall_time_s": round(wall, 1),
+                                       "hardware": hardware_description(device), "version": __version__,
+                                       "history": history[:: max(1, len(history) // 100)]})
+    return TrainResult(model=model, step=step, wall_time_s=wall, history=history, model_file=model_file)

@@ -1,0 +1,76 @@
+"""Latent traversals as tensors: decode a code while one latent sweeps a range, the others held.
+
+Rows are ranked by how much each latent is used (its average KL to the prior, or its variance for an
+autoencoder), so inactive latents sink to the bottom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Traversal:
+    images: torch.Tensor  # (rows, steps, C, H, W) probabilities in [0, 1]
+    dims: list  # the latent index shown in each row, most active first
+    activity: torch.Tensor  # (D,) KL per latent (nats), or code variance for an autoencoder
+    values: torch.Tensor  # (rows, steps) the latent values decoded
+    activity_name: str = "KL"  # what ``activity`` measures: "KL" (nats) or "var" (autoencoder)
+
+
+@torch.no_grad()
+def rank_latents(model, x: torch.Tensor) -> tuple[list, torch.Tensor]:
+    """Latent indices sorted by activity on ``x`` (most active first), and the activities (D,)."""
+    activity = model.latent_activity(x).float().cpu()
+    return activity.argsort(descending=True).tolist(), activity
+
+
+@torch.no_grad()
+def traversal_limits(model, x_ref: torch.Tensor, span: float = 2.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(D,), (D,) lowest and highest value of each latent's sweep.
+
+    Models with a N(0, 1) prior sweep [-span, span]; an autoencoder's codes have no fixed scale, so
+    they sweep mean ± span · std of the codes of ``x_ref``.
+    """
+    if model.has_prior:
+        d = model.representation(x_ref[:1]).shape[1]
+        return torch.full((d,), -span), torch.full((d,), span)
+    z = model.representation(x_ref).float().cpu()
+    return z.mean(0) - span * z.std(0), z.mean(0) + span * z.std(0)
+
+
+@torch.no_grad()
+def decode_images(model, z: torch.Tensor) -> torch.Tensor:
+    """(N, D) codes -> (N, C, H, W) images in [0, 1] (the decoder's Bernoulli means)."""
+    return torch.sigmoid(model.decode(z)).clamp(0, 1)
+
+
+@torch.no_grad()
+def latent_traversal(model, z0: torch.Tensor, dims: list, values: torch.Tensor) -> torch.Tensor:
+    """Sweep each latent in ``dims`` over its row of ``values`` (rows, steps), starting from ``z0`` (D,).
+
+    Returns (rows, steps, C, H, W).
+    """
+    rows, steps = values.shape
+    z = z0.expand(rows, steps, -1).clone()  # (rows, steps, D)
+    for r, d in enumerate(dims):
+        z[r, :, d] = values[r]
+    images = decode_images(model, z.reshape(rows * steps, -1).to(next(model.parameters()).device))
+    return images.reshape(rows, steps, *images.shape[1:]).cpu()
+
+
+@torch.no_grad()
+def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, index: int = 0) -> Traversal:
+    """The traversal of every latent around the code of ``x_ref[index]``, rows ranked by activity."""
+    if steps < 2:
+        raise ValueError(f"a traversal needs at least 2 steps, got {steps}")
+    model.eval()
+    dims, activity = rank_latents(model, x_ref)
+    lo, hi = traversal_limits(model, x_ref, span)
+    weights = torch.linspace(0, 1, steps)
+    values = torch.stack([lo[d] + (hi[d] - lo[d]) * weights for d in dims])  # (D, steps)
+    z0 = model.representation(x_ref[index : index + 1])[0].float().cpu()
+    images = latent_traversal(model, z0, dims, values)
+    return Traversal(images, dims, activity, values, "KL" if model.has_prior else "var")
