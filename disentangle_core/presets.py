@@ -43,6 +43,13 @@ PRESETS = {
         summary="β-VAE with capacity annealing, γ = 1000, C: 0 -> 25 nats",
         paper="Burgess et al. 2018: γ = 1000, C_max = 25 nats over 100k of 300k steps; "
               "the CPU recipe raises C over its whole (shorter) run"),
+    # the β sweep (β = 1 is vae_dsprites and β = 4 is beta_vae_dsprites)
+    **{
+        f"beta_vae_b{beta}_dsprites": Preset(
+            model="beta_vae", config={"beta": float(beta)}, steps=CPU_STEPS,
+            summary=f"β-VAE, β = {beta}, 10 latents", paper="Higgins et al. 2017")
+        for beta in (2, 8, 16)
+    },
 }
 
 
