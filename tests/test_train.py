@@ -14,9 +14,9 @@ def fresh_model(**config):
 
 
 def test_training_lowers_the_loss(tiny_data):
-    result = train(fresh_model(beta=1.0), tiny_data, steps=25, **{**TINY, "batch_size": 16})
+    result = train(fresh_model(beta=1.0), tiny_data, steps=12, **TINY)
     losses = [row["loss"] for row in result.history]
-    assert len(losses) == 25 and sum(losses[-5:]) < sum(losses[:5])
+    assert len(losses) == 12 and sum(losses[-3:]) < 0.8 * sum(losses[:3])
 
 
 def test_resumed_run_ends_with_the_same_weights(tiny_data, tmp_path):
