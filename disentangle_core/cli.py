@@ -169,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="every disentanglement metric of an asset (BetaVAE, FactorVAE, MIG, DCI, SAP)")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--quick", action="store_true", help="reduced sample counts: seconds instead of about an hour on a CPU")
+    p.add_argument("--quick", action="store_true",
+                   help="reduced sample counts: seconds instead of half an hour or more on a CPU")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
     return parser
 

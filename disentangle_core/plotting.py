@@ -107,7 +107,8 @@ def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRES
     """
     mi = np.asarray(mi_matrix, dtype=float)
     if mi.ndim != 2 or mi.shape[1] != len(factor_names):
-        raise ValueError(f"expected a (latents, {len(factor_names)}) MI matrix for factors {list(factor_names)}, got shape {mi.shape}")
+        raise ValueError(f"expected a (latents, {len(factor_names)}) MI matrix for factors {list(factor_names)}, "
+                         f"got shape {mi.shape}")
     best = mi.argmax(1)  # (D,) the factor each latent captures best
     return {d: factor_names[best[d]] for d in range(len(mi)) if mi[d, best[d]] >= threshold}
 

@@ -105,6 +105,6 @@ def factor_vae_score(code_fn, sample_factors, num_factors: int, num_train: int =
     num_active = int((np.sqrt(global_variances) >= ACTIVE_STD).sum())
     if num_active == 0:
         return {"train_accuracy": 0.0, "eval_accuracy": 0.0, "active_latents": 0}
-    train = factor_vae_votes(code_fn, sample_factors, num_factors, num_train, global_variances, batch_size, generator)
-    evaluation = factor_vae_votes(code_fn, sample_factors, num_factors, num_eval, global_variances, batch_size, generator)
-    return {**factor_vae_accuracy(train, evaluation), "active_latents": num_active}
+    votes = [factor_vae_votes(code_fn, sample_factors, num_factors, n, global_variances, batch_size, generator)
+             for n in (num_train, num_eval)]
+    return {**factor_vae_accuracy(*votes), "active_latents": num_active}
