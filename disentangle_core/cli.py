@@ -137,8 +137,9 @@ def format_metrics(result: dict) -> str:
 
 
 def cmd_evaluate(args) -> None:
-    model, card = _load(args.name, "cpu")
-    data = make_dataset(card.get("dataset", "dsprites"))
+    device = resolve_device(args.device)
+    model, card = _load(args.name, device)
+    data = make_dataset(card.get("dataset", "dsprites"), device=device)
     result = evaluate_all(model, data, seed=args.seed, quick=args.quick)
     print(json.dumps(result, indent=2) if args.json else format_metrics(result))
 
@@ -172,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="reduced sample counts: seconds instead of half an hour or more on a CPU")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
+    p.add_argument("--device", default="auto", help="where to encode the images: auto, cpu, cuda, ...")
     return parser
 
 
