@@ -1,16 +1,23 @@
-"""Pictures from tensors: traversal grids (PNG), animated traversals (GIF), reconstructions.
+"""Pictures from tensors: traversal grids (PNG), animated traversals (GIF), reconstructions, and
+matplotlib figures of the metrics (the latent x factor mutual information, the KL of each latent).
 
-Everything returns PIL images (or writes files) and never changes a model's mode; the app and the
-notebooks reuse these functions.
+Everything returns PIL images or ``matplotlib.figure.Figure`` objects (or writes files) and never
+changes a model's mode; the app and the notebooks reuse these functions. Figures are built without
+pyplot, so no backend is chosen here and nothing is shown: ``fig.savefig(path)``, or let a notebook
+display the returned figure.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
+from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
 from torchvision.utils import make_grid
+
+from .evaluation import ACTIVE_KL
 
 LABEL_WIDTH = 92
 PAD = 2
@@ -85,3 +92,55 @@ def save_gif(frames: list[Image.Image], path, duration_ms: int = 110) -> Path:
 def reconstructions(x: torch.Tensor, x_hat: torch.Tensor) -> Image.Image:
     """Inputs (top row) above their reconstructions (bottom row)."""
     return to_pil(torch.cat([x, x_hat]).cpu(), nrow=len(x))
+
+
+# ---- metric figures (matplotlib) ------------------------------------------------------------------
+
+MATCH_THRESHOLD = 0.2  # nats: a latent sharing less information than this with every factor is unnamed
+
+
+def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD) -> dict:
+    """``{latent: factor name}`` for each latent whose largest MI with a factor reaches ``threshold`` nats.
+
+    ``mi_matrix`` is (D, K), e.g. ``metrics.mutual_info_matrix`` or ``evaluate_all(...)["mi_matrix"]``;
+    the result feeds ``traversal_labels(traversal, names)`` ("z3 ~ posX").
+    """
+    mi = np.asarray(mi_matrix, dtype=float)
+    if mi.ndim != 2 or mi.shape[1] != len(factor_names):
+        raise ValueError(f"expected a (latents, {len(factor_names)}) MI matrix for factors {list(factor_names)}, "
+                         f"got shape {mi.shape}")
+    best = mi.argmax(1)  # (D,) the factor each latent captures best
+    return {d: factor_names[best[d]] for d in range(len(mi)) if mi[d, best[d]] >= threshold}
+
+
+def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD) -> Figure:
+    """Latents (rows) x factors (columns) mutual information in nats, each cell written out.
+
+    A row is labelled ``z3 ~ posX`` with the factor that latent captures best (``matched_factor_names``).
+    """
+    mi = np.asarray(mi_matrix, dtype=float)
+    names = matched_factor_names(mi, factor_names, threshold)
+    fig = Figure(figsize=(1.1 * len(factor_names) + 2.2, 0.42 * len(mi) + 1.2), layout="constrained")
+    ax = fig.add_subplot()
+    image = ax.imshow(mi, cmap="viridis", vmin=0.0, aspect="auto")
+    ax.set_xticks(range(len(factor_names)), labels=list(factor_names))
+    ax.set_yticks(range(len(mi)), labels=[f"z{d} ~ {names[d]}" if d in names else f"z{d}" for d in range(len(mi))])
+    ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False)
+    for (d, k), value in np.ndenumerate(mi):
+        bright = value > 0.6 * mi.max()
+        ax.text(k, d, f"{value:.2f}", ha="center", va="center", fontsize=8, color="black" if bright else "white")
+    fig.colorbar(image, ax=ax, label="mutual information (nats)")
+    return fig
+
+
+def kl_bar_chart(kl_per_latent, active_kl: float = ACTIVE_KL) -> Figure:
+    """One bar per latent: its average KL to the prior in nats, with the 'active' line at ``active_kl``."""
+    kl = np.asarray(kl_per_latent.detach().cpu() if torch.is_tensor(kl_per_latent) else kl_per_latent, dtype=float)
+    fig = Figure(figsize=(0.45 * len(kl) + 2.0, 2.8), layout="constrained")
+    ax = fig.add_subplot()
+    ax.bar(range(len(kl)), kl, color=["tab:blue" if v >= active_kl else "tab:gray" for v in kl])
+    ax.axhline(active_kl, color="tab:red", linestyle="--", linewidth=1, label=f"active: KL >= {active_kl:g} nats")
+    ax.set_xticks(range(len(kl)), labels=[f"z{d}" for d in range(len(kl))])
+    ax.set_ylabel("KL to the prior (nats)")
+    ax.legend(loc="upper right", fontsize=8)
+    return fig
