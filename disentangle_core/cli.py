@@ -16,7 +16,7 @@ import torch
 from .checkpoints import ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish
 from .data import make_dataset
 from .evaluation import reconstruction_metrics
-from .metrics import evaluate_all
+from .metrics import COUNTS, evaluate_all
 from .models import MODELS, NonFiniteLossError, build_model
 from .plotting import save_gif, traversal_frames, traversal_grid
 from .presets import PRESETS, get_preset
@@ -62,6 +62,9 @@ def _load(name_or_path: str, device):
     return load_pretrained(name_or_path, device)
 
 
+LIST_METRICS = ("recon_nll", "kl", "mig", "factor_vae")
+
+
 def cmd_list(args) -> None:
     names = available_assets()
     if not names:
@@ -70,7 +73,7 @@ def cmd_list(args) -> None:
     print(f"{'asset':<26} {'model':<12} {'steps':>7}  metrics")
     for name in names:
         card = load_card(name)
-        metrics = "  ".join(f"{k}={v}" for k, v in card.get("metrics", {}).items())
+        metrics = "  ".join(f"{k}={v}" for k, v in card.get("metrics", {}).items() if k in LIST_METRICS)
         print(f"{name:<26} {card['model']:<12} {card.get('steps', '?'):>7}  {metrics}")
 
 
@@ -98,11 +101,19 @@ def cmd_train(args, extra: list[str]) -> None:
     print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
 
 
+HEADLINE = ("recon_nll", "kl", "active_latents", "mig", "factor_vae", "beta_vae",
+            "dci_disentanglement", "dci_completeness", "dci_informativeness", "sap")
+
+
 def cmd_publish(args) -> None:
     model, card = load_model(args.model_file)
     data = make_dataset(card.get("dataset", "dsprites"))
-    metrics = {**card.get("metrics", {}), **reconstruction_metrics(model, data)}
-    target = publish(args.model_file, args.name, card_updates={"metrics": metrics})
+    measured = {**reconstruction_metrics(model, data), **evaluate_all(model, data, counts=args.counts)}
+    metrics = {k: round(measured[k], 3) if isinstance(measured[k], float) else measured[k]
+               for k in HEADLINE if k in measured}
+    updates = {"metrics": metrics, "metric_counts": args.counts, "mi_matrix": measured["mi_matrix"],
+               "factor_names": measured["factor_names"]}
+    target = publish(args.model_file, args.name, card_updates=updates)
     write_assets_readme()
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {metrics}")
 
@@ -161,7 +172,7 @@ def cmd_evaluate(args) -> None:
     device = resolve_device(args.device)
     model, card = _load(args.name, device)
     data = make_dataset(card.get("dataset", "dsprites"), device=device)
-    result = evaluate_all(model, data, seed=args.seed, quick=args.quick)
+    result = evaluate_all(model, data, seed=args.seed, counts=args.counts)
     print(json.dumps(result, indent=2) if args.json else format_metrics(result))
 
 
@@ -183,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="copy a trained model into assets/ with measured metrics")
     p.add_argument("model_file")
     p.add_argument("--name", required=True)
+    p.add_argument("--counts", choices=list(COUNTS), default="standard", help="sample counts of the metrics")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")
@@ -191,8 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="every disentanglement metric of an asset (BetaVAE, FactorVAE, MIG, DCI, SAP)")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--quick", action="store_true",
-                   help="reduced sample counts: seconds instead of half an hour or more on a CPU")
+    p.add_argument("--counts", choices=list(COUNTS), default="full",
+                   help="sample counts: full (disentanglement_lib's; ~30 min on one CPU core), "
+                        "standard (the asset cards'; ~4 min), quick (seconds; indicative only)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
     p.add_argument("--device", default="auto", help="where to encode the images: auto, cpu, cuda, ...")
     return parser

@@ -71,3 +71,26 @@ def test_shipped_assets_are_verified_against_the_manifest(model_file, tmp_path):
     file.unlink()
     with pytest.raises(FileNotFoundError, match="is missing"):
         load_pretrained("tiny_dsprites", assets_dir=assets)
+
+
+def test_training_only_modules_stay_out_of_model_files(tmp_path):
+    model = build_model("factor_vae", latent_dim=3, discriminator_width=16, discriminator_layers=2)
+    save_model(tmp_path / "f.safetensors", model, {})
+    loaded, _ = load_model(tmp_path / "f.safetensors")
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "f.safetensors"), "pt") as f:
+        assert not any(k.startswith("tc_discriminator.") for k in f.keys())
+    for a, b in zip(model.encoder.state_dict().values(), loaded.encoder.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_weights_that_do_not_fit_the_card_are_refused(tmp_path):
+    from safetensors.torch import save_file
+
+    model = build_model("beta_vae", latent_dim=3)
+    weights = {k: v for k, v in model.state_dict().items() if not k.startswith("decoder.")}
+    card = {"model": "beta_vae", "config": model.config_dict()}
+    save_file(weights, tmp_path / "m.safetensors", metadata={"card": json.dumps(card)})
+    with pytest.raises(ValueError, match="does not match its card's model 'beta_vae'"):
+        load_model(tmp_path / "m.safetensors")

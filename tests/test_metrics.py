@@ -162,8 +162,8 @@ def test_factor_vae_score_identity_constant_and_votes():
 
 
 def test_evaluate_all_is_deterministic_for_a_seed_and_scores_identity_high():
-    first = metrics.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, quick=True)
-    second = metrics.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, quick=True)
+    first = metrics.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, counts="quick")
+    second = metrics.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, counts="quick")
     assert first == second
     assert first["beta_vae"] > 0.95 and first["factor_vae"] > 0.9 and first["dci_informativeness"] > 0.9
     assert np.asarray(first["mi_matrix"]).shape == (5, 5) and first["factor_names"][0] == "shape"
@@ -191,7 +191,7 @@ def evaluated(tmp_path_factory):
 
 
 def test_cli_evaluate_prints_json_and_a_table(evaluated, capsys):
-    assert main(["evaluate", str(evaluated), "--quick", "--json"]) == 0
+    assert main(["evaluate", str(evaluated), "--counts", "quick", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     for key in ("beta_vae", "factor_vae", "mig", "dci_disentanglement", "dci_completeness",
                 "dci_informativeness", "sap", "mi_matrix"):
@@ -202,6 +202,6 @@ def test_cli_evaluate_prints_json_and_a_table(evaluated, capsys):
 
 
 def test_cli_evaluate_errors_are_one_line(tmp_path, capsys):
-    assert main(["evaluate", str(tmp_path / "missing.safetensors"), "--quick"]) == 2
+    assert main(["evaluate", str(tmp_path / "missing.safetensors"), "--counts", "quick"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and len(err.splitlines()) == 1

@@ -9,7 +9,7 @@ google-research/disentanglement_lib; each function's docstring says which.
 - ``evaluate``: ``code_function`` (model + dataset -> codes of factor classes) and ``evaluate_all``.
 """
 
-from .evaluate import FULL, QUICK, SampleCounts, code_function, evaluate_all, sample_codes
+from .evaluate import COUNTS, FULL, QUICK, STANDARD, SampleCounts, code_function, evaluate_all, sample_codes
 from .information import discrete_entropy, discretize, mig, mutual_info_matrix
 from .interventions import (
     beta_vae_features,
@@ -21,7 +21,7 @@ from .interventions import (
 from .predictors import dci, dci_completeness, dci_disentanglement, gbt_importance, sap, sap_matrix
 
 __all__ = [
-    "FULL", "QUICK", "SampleCounts", "code_function", "evaluate_all", "sample_codes",
+    "COUNTS", "FULL", "QUICK", "STANDARD", "SampleCounts", "code_function", "evaluate_all", "sample_codes",
     "discrete_entropy", "discretize", "mig", "mutual_info_matrix",
     "beta_vae_features", "beta_vae_score", "factor_vae_accuracy", "factor_vae_score", "factor_vae_votes",
     "dci", "dci_completeness", "dci_disentanglement", "gbt_importance", "sap", "sap_matrix",

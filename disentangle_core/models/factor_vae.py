@@ -51,6 +51,7 @@ class TCDiscriminator(nn.Module):
 
 class FactorVAE(GenerativeModel):
     name = "factor_vae"
+    training_only = ("tc_discriminator",)  # 20 MB that encoding and decoding never use
 
     def __init__(self, config: FactorVAEConfig = FactorVAEConfig()):
         super().__init__(config)
