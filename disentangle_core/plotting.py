@@ -45,13 +45,15 @@ def _with_labels(grid: Image.Image, labels: list) -> Image.Image:
 
 
 def traversal_labels(traversal, names: dict | None = None) -> list[str]:
-    """Row labels such as ``"z3  KL 2.41"`` (or ``"z3 ≈ posX"`` when ``names`` maps latents to factors)."""
+    """Row labels such as ``"z3 ~ posX\nKL 2.41"``: the matched factor (from ``names``, latent -> factor)
+    and the latent's activity. Latents switched off (KL below 0.1 nats) get no factor name: what
+    they share with a factor is estimation noise."""
     labels = []
     for d in traversal.dims:
-        if names and d in names:
-            labels.append(f"z{d} ~ {names[d]}")
-        else:
-            labels.append(f"z{d}\n{traversal.activity_name} {traversal.activity[d]:.2f}")
+        value = float(traversal.activity[d])
+        active = traversal.activity_name != "KL" or value >= ACTIVE_KL
+        head = f"z{d} ~ {names[d]}" if names and d in names and active else f"z{d}"
+        labels.append(f"{head}\n{traversal.activity_name} {value:.2f}")
     return labels
 
 
@@ -99,32 +101,37 @@ def reconstructions(x: torch.Tensor, x_hat: torch.Tensor) -> Image.Image:
 MATCH_THRESHOLD = 0.2  # nats: a latent sharing less information than this with every factor is unnamed
 
 
-def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD) -> dict:
+def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, active=None) -> dict:
     """``{latent: factor name}`` for each latent whose largest MI with a factor reaches ``threshold`` nats.
 
     ``mi_matrix`` is (D, K), e.g. ``metrics.mutual_info_matrix`` or ``evaluate_all(...)["mi_matrix"]``;
-    the result feeds ``traversal_labels(traversal, names)`` ("z3 ~ posX").
+    the result feeds ``traversal_labels(traversal, names)`` ("z3 ~ posX"). ``active`` (D booleans, e.g.
+    KL per latent >= 0.1) leaves switched-off latents unnamed: their MI is estimation noise.
     """
     mi = np.asarray(mi_matrix, dtype=float)
     if mi.ndim != 2 or mi.shape[1] != len(factor_names):
         raise ValueError(f"expected a (latents, {len(factor_names)}) MI matrix for factors {list(factor_names)}, "
                          f"got shape {mi.shape}")
     best = mi.argmax(1)  # (D,) the factor each latent captures best
-    return {d: factor_names[best[d]] for d in range(len(mi)) if mi[d, best[d]] >= threshold}
+    active = np.ones(len(mi), bool) if active is None else np.asarray(active, bool)
+    return {d: factor_names[best[d]] for d in range(len(mi)) if mi[d, best[d]] >= threshold and active[d]}
 
 
-def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD) -> Figure:
+def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, active=None) -> Figure:
     """Latents (rows) x factors (columns) mutual information in nats, each cell written out.
 
-    A row is labelled ``z3 ~ posX`` with the factor that latent captures best (``matched_factor_names``).
+    A row is labelled ``z3 ~ posX`` with the factor that latent captures best (``matched_factor_names``);
+    rows of latents that ``active`` marks as switched off are labelled ``z3 (off)``.
     """
     mi = np.asarray(mi_matrix, dtype=float)
-    names = matched_factor_names(mi, factor_names, threshold)
+    names = matched_factor_names(mi, factor_names, threshold, active)
+    off = set() if active is None else {d for d, on in enumerate(active) if not on}
     fig = Figure(figsize=(1.1 * len(factor_names) + 2.2, 0.42 * len(mi) + 1.2), layout="constrained")
     ax = fig.add_subplot()
     image = ax.imshow(mi, cmap="viridis", vmin=0.0, aspect="auto")
     ax.set_xticks(range(len(factor_names)), labels=list(factor_names))
-    ax.set_yticks(range(len(mi)), labels=[f"z{d} ~ {names[d]}" if d in names else f"z{d}" for d in range(len(mi))])
+    ax.set_yticks(range(len(mi)), labels=[f"z{d} ~ {names[d]}" if d in names else f"z{d} (off)" if d in off else f"z{d}"
+                                    for d in range(len(mi))])
     ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False)
     for (d, k), value in np.ndenumerate(mi):
         bright = value > 0.6 * mi.max()
