@@ -18,7 +18,13 @@ def test_matched_factor_names_feed_the_traversal_labels():
     names = matched_factor_names(MI, FACTORS, threshold=0.2)
     assert names == {0: "posY", 2: "posX"}
     traversal = Traversal(torch.zeros(3, 2, 1, 4, 4), [2, 1, 0], torch.tensor([1.0, 0.0, 2.0]), torch.zeros(3, 2))
-    assert traversal_labels(traversal, names) == ["z2 ~ posX", "z1\nKL 0.00", "z0 ~ posY"]
+    assert traversal_labels(traversal, names) == ["z2 ~ posX\nKL 2.00", "z1\nKL 0.00", "z0 ~ posY\nKL 1.00"]
+    # a switched-off latent keeps no name, whatever its (noisy) MI
+    off = Traversal(torch.zeros(3, 2, 1, 4, 4), [2, 1, 0], torch.tensor([0.01, 0.0, 2.0]), torch.zeros(3, 2))
+    assert traversal_labels(off, names)[2] == "z0\nKL 0.01"
+    assert matched_factor_names(MI, FACTORS, 0.2, active=[False, True, True]) == {2: "posX"}
+    assert [t.get_text() for t in mi_heatmap(MI, FACTORS, active=[False, True, True]).axes[0].get_yticklabels()] == [
+        "z0 (off)", "z1", "z2 ~ posX"]
     with pytest.raises(ValueError, match="MI matrix"):
         matched_factor_names(MI[:, :4], FACTORS)
 
