@@ -1,7 +1,8 @@
 """Pictures from tensors: traversal grids (PNG), animated traversals (GIF), reconstructions.
 
-Everything returns PIL images (or writes files) and never changes a model's mode; the app and the
-notebooks reuse these functions.
+Everything returns PIL images or matplotlib figures (or writes files) and never changes a model's
+mode; the app and the notebooks reuse these functions. Figures are built with ``Figure()``, not
+``pyplot``, so that the app's threads never share pyplot's global state.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 import torch
 from PIL import Image, ImageDraw, ImageFont
 from torchvision.utils import make_grid
+
+from .evaluation import ACTIVE_KL
 
 LABEL_WIDTH = 92
 PAD = 2
@@ -85,3 +88,25 @@ def save_gif(frames: list[Image.Image], path, duration_ms: int = 110) -> Path:
 def reconstructions(x: torch.Tensor, x_hat: torch.Tensor) -> Image.Image:
     """Inputs (top row) above their reconstructions (bottom row)."""
     return to_pil(torch.cat([x, x_hat]).cpu(), nrow=len(x))
+
+
+def enlarge(images: torch.Tensor, scale: int = 4) -> Image.Image:
+    """(N, C, H, W) in [0, 1] -> one row of images, each pixel drawn as a ``scale`` x ``scale`` block."""
+    grid = to_pil(images, nrow=len(images))
+    return grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)
+
+
+def kl_bar_chart(kl_per_latent, title: str | None = None):
+    """A bar per latent: its average KL to the prior in nats (a latent near 0 carries no information)."""
+    from matplotlib.figure import Figure
+
+    kl = torch.as_tensor(kl_per_latent).float().cpu()
+    figure = Figure(figsize=(4.2, 2.6), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    axes.bar(range(len(kl)), kl.numpy(), color="#4c72b0")
+    axes.axhline(ACTIVE_KL, color="grey", linewidth=0.8, linestyle="--")  # the "active" threshold
+    axes.set_xticks(range(len(kl)), [f"z{d}" for d in range(len(kl))], fontsize=8)
+    axes.set_ylabel("KL (nats)")
+    if title:
+        axes.set_title(title, fontsize=10)
+    return figure

@@ -62,8 +62,11 @@ def latent_traversal(model, z0: torch.Tensor, dims: list, values: torch.Tensor) 
 
 
 @torch.no_grad()
-def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, index: int = 0) -> Traversal:
-    """The traversal of every latent around the code of ``x_ref[index]``, rows ranked by activity."""
+def traverse_code(model, z0: torch.Tensor, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0) -> Traversal:
+    """The traversal of every latent around the code ``z0`` (D,), rows ranked by activity on ``x_ref``.
+
+    The app uses it to sweep around a code the user has edited, which is no longer any image's code.
+    """
     if steps < 2:
         raise ValueError(f"a traversal needs at least 2 steps, got {steps}")
     model.eval()
@@ -71,6 +74,41 @@ def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, ind
     lo, hi = traversal_limits(model, x_ref, span)
     weights = torch.linspace(0, 1, steps)
     values = torch.stack([lo[d] + (hi[d] - lo[d]) * weights for d in dims])  # (D, steps)
-    z0 = model.representation(x_ref[index : index + 1])[0].float().cpu()
-    images = latent_traversal(model, z0, dims, values)
+    images = latent_traversal(model, z0.float().cpu(), dims, values)
     return Traversal(images, dims, activity, values, "KL" if model.has_prior else "var")
+
+
+@torch.no_grad()
+def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, index: int = 0) -> Traversal:
+    """The traversal of every latent around the code of ``x_ref[index]``, rows ranked by activity."""
+    z0 = model.eval().representation(x_ref[index : index + 1])[0]
+    return traverse_code(model, z0, x_ref, steps, span)
+
+
+def match_factors(codes: torch.Tensor, factors: torch.Tensor, names: tuple, bins: int = 20,
+                  threshold: float = 0.3) -> dict:
+    """{latent: factor name} for latents that carry a clear share of one factor's information.
+
+    ``codes`` (N, D) and integer ``factors`` (N, K). Each latent is cut into ``bins`` equal-count bins
+    and scored by I(z_d; v_k) / H(v_k), the fraction of the factor's entropy it explains (the
+    normalisation of the MIG, Chen et al. 2018). A latent is named after its best factor when that
+    fraction reaches ``threshold``; a constant latent is never named.
+    """
+    from sklearn.metrics import mutual_info_score
+
+    codes, factors = codes.float().cpu(), factors.long().cpu()
+    names_by_latent = {}
+    for d in range(codes.shape[1]):
+        edges = torch.quantile(codes[:, d], torch.linspace(0, 1, bins + 1)[1:-1])
+        binned = torch.bucketize(codes[:, d], edges).numpy()
+        if len(set(binned.tolist())) < 2:
+            continue
+        scores = []
+        for k in range(factors.shape[1]):
+            entropy = mutual_info_score(factors[:, k].numpy(), factors[:, k].numpy())
+            mi = mutual_info_score(factors[:, k].numpy(), binned)
+            scores.append(mi / entropy if entropy > 0 else 0.0)
+        best = max(range(len(scores)), key=scores.__getitem__)
+        if scores[best] >= threshold:
+            names_by_latent[d] = names[best]
+    return names_by_latent

@@ -1,0 +1,249 @@
+"""What the tabs share: a lazy, lock-protected cache of shipped models, reference images, and jobs.
+
+A model is loaded the first time any user asks for it, once per process, and shared by every user
+(inference only reads the weights). With it we keep what every view of it needs: the latents ranked
+by activity on a fixed reference batch, each latent's sweep range, and the factor each latent matches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from ..checkpoints import ASSETS_DIR, available_assets, load_card, load_pretrained
+from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sprites
+from ..data.dsprites import NUM_IMAGES
+from ..evaluation import ACTIVE_KL
+from ..plotting import enlarge, save_gif, traversal_frames, traversal_grid, traversal_labels
+from ..traversal import decode_images, match_factors, rank_latents, traversal_limits, traverse_code
+from .inputs import check_choice, check_number
+
+SPAN = 3.0  # sweep [-3, 3] for latents with a N(0, 1) prior (99.7% of the prior's mass)
+REFERENCE_SIZE = 1000  # images used to rank latents, set sweep ranges and match factors
+GRID_STEPS = 8
+GIF_DIR = Path(tempfile.gettempdir()) / "disentangle_core_app"
+GIF_MAX_AGE_S = 3600
+
+
+@lru_cache(maxsize=1)
+def reference_batch() -> dict:
+    """A fixed batch of procedural dSprites (seed 0): ``{"x": (N, 1, 64, 64), "factors": (N, 5)}``."""
+    return ProceduralDSprites().sample(REFERENCE_SIZE, torch.Generator().manual_seed(0))
+
+
+def dataset_image(index) -> torch.Tensor:
+    """(1, 1, 64, 64) the dSprites image with flat ``index`` (factor order of the official file)."""
+    index = check_number(index, "dataset image index", 0, NUM_IMAGES - 1, integer=True)
+    return render_sprites(index_to_classes(torch.tensor([index])))
+
+
+def random_index(generator: torch.Generator | None = None) -> int:
+    return int(torch.randint(NUM_IMAGES, (1,), generator=generator))
+
+
+@dataclass
+class LoadedModel:
+    """A shipped model with what its views need, computed once on ``reference_batch()``."""
+
+    name: str
+    model: torch.nn.Module
+    card: dict
+    dims: list  # all latents, most active first
+    activity: torch.Tensor  # (D,) KL per latent (nats), or code variance for the autoencoder
+    lows: list  # (D,) sweep range of each latent
+    highs: list
+    factors: dict = field(default_factory=dict)  # {latent: matched factor name}
+
+    @property
+    def active(self) -> list:
+        """Latents worth a slider: KL above the 'active' threshold (all codes of an autoencoder)."""
+        if not self.model.has_prior:
+            return list(self.dims)
+        return [d for d in self.dims if self.activity[d] > ACTIVE_KL] or self.dims[:1]
+
+    def slider_label(self, d: int) -> str:
+        matched = f" ≈ {self.factors[d]}" if d in self.factors else ""
+        unit = "KL" if self.model.has_prior else "var"
+        return f"z{d}{matched}  ({unit} {self.activity[d]:.2f})"
+
+    def encode(self, x: torch.Tensor) -> list:
+        """(1, 1, 64, 64) -> the code (encoder mean) as a list of D floats."""
+        return self.model.representation(x)[0].float().tolist()
+
+    def slider_range(self, d: int, code) -> tuple:
+        """The slider of latent ``d``: its sweep range, widened to include the current value."""
+        return min(self.lows[d], code[d]), max(self.highs[d], code[d])
+
+    def bounds(self, d: int) -> tuple:
+        """The values accepted for latent ``d``: its sweep range widened by its own width each side
+        (far enough for any slider, near enough that the decoder still sees codes like its data's)."""
+        width = self.highs[d] - self.lows[d]
+        return self.lows[d] - width, self.highs[d] + width
+
+    def edit(self, code, values) -> list:
+        """``code`` with the shown latents (``active``, in order) set to ``values``, each checked."""
+        if code is None:
+            raise ValueError("no image is loaded yet; choose a dataset image or upload one first")
+        active = self.active
+        if not isinstance(values, (list, tuple)) or len(values) < len(active):
+            raise ValueError(f"expected {len(active)} slider values for {self.name}, got {values!r}")
+        code = list(code)
+        for d, value in zip(active, values):
+            code[d] = check_number(value, f"latent z{d}", *self.bounds(d))
+        return code
+
+    def decode(self, code, scale: int = 4) -> "Image":
+        """The decoded image of ``code``, enlarged ``scale`` times."""
+        return enlarge(decode_images(self.model, torch.tensor(code)[None]), scale)
+
+    def traversal(self, code, steps: int = GRID_STEPS):
+        return traverse_code(self.model, torch.tensor(code), reference_batch()["x"], steps, SPAN)
+
+    def grid(self, code, steps: int = GRID_STEPS) -> "Image":
+        """A row per latent (most active first), ``steps`` values each, around ``code``."""
+        traversal = self.traversal(code, steps)
+        return traversal_grid(traversal, traversal_labels(traversal, self.factors))
+
+    def gif(self, code, steps: int = 12) -> Path:
+        """The traversal around ``code`` as a looping GIF file; returns its path."""
+        traversal = self.traversal(code, steps)
+        GIF_DIR.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        for old in GIF_DIR.glob("*.gif"):  # the app writes one per click: keep the last hour's
+            if now - old.stat().st_mtime > GIF_MAX_AGE_S:
+                old.unlink(missing_ok=True)
+        handle = tempfile.NamedTemporaryFile(dir=GIF_DIR, prefix=f"{self.name}_", suffix=".gif", delete=False)
+        handle.close()
+        return save_gif(traversal_frames([traversal], traversal_labels(traversal, self.factors)), handle.name)
+
+
+class ModelCache:
+    """Shipped models by name, loaded on first use; one lock so that two users never load twice."""
+
+    def __init__(self, assets_dir=ASSETS_DIR):
+        self.assets_dir = Path(assets_dir)
+        self._models: dict = {}
+        self._cards: dict = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list:
+        return available_assets(self.assets_dir)
+
+    def card(self, name) -> dict:
+        check_choice(name, self.names(), "model")
+        with self._lock:
+            if name not in self._cards:
+                self._cards[name] = load_card(name, self.assets_dir)
+            return self._cards[name]
+
+    def get(self, name) -> LoadedModel:
+        check_choice(name, self.names(), "model")
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = self._load(name)
+            return self._models[name]
+
+    @torch.no_grad()
+    def _load(self, name: str) -> LoadedModel:
+        model, card = load_pretrained(name, "cpu", self.assets_dir)
+        batch = reference_batch()
+        dims, activity = rank_latents(model, batch["x"])
+        lows, highs = traversal_limits(model, batch["x"], SPAN)
+        factors = match_factors(model.representation(batch["x"]), batch["factors"], FACTOR_NAMES)
+        return LoadedModel(name, model, card, dims, activity, lows.tolist(), highs.tolist(), factors)
+
+    def betas(self) -> dict:
+        """{β: asset name} for the shipped β-VAEs with the plain β objective (β = 1 is the VAE)."""
+        betas = {}
+        for name in self.names():
+            card = self.card(name)
+            config = card.get("config", {})
+            if card.get("model") == "beta_vae" and config.get("objective", "beta") == "beta":
+                betas[float(config["beta"])] = name
+        return dict(sorted(betas.items()))
+
+
+def dial_step(values) -> float:
+    """The largest step that lands a slider on every one of ``values`` (their common divisor)."""
+    values = sorted(Fraction(v).limit_denominator(1000) for v in values)
+    step = Fraction(0)
+    for a, b in zip(values, values[1:]):
+        diff = b - a
+        step = diff if step == 0 else Fraction(math.gcd(step.numerator * diff.denominator, diff.numerator * step.denominator),
+                                               step.denominator * diff.denominator)
+    return float(step) if step else 1.0
+
+
+# ---- training jobs -------------------------------------------------------------------------------
+
+
+class TrainingCancelled(Exception):
+    """Raised from the training callback when the user pressed cancel."""
+
+
+class TrainingJobs:
+    """One cancel flag per browser session, so a cancel only stops its own session's run."""
+
+    def __init__(self):
+        self._flags: dict = {}
+        self._lock = threading.Lock()
+
+    def start(self, session: str) -> threading.Event:
+        with self._lock:
+            self._flags[session] = threading.Event()
+            return self._flags[session]
+
+    def cancel(self, session: str) -> bool:
+        with self._lock:
+            flag = self._flags.get(session)
+        if flag is not None:
+            flag.set()
+        return flag is not None
+
+    def finish(self, session: str) -> None:
+        with self._lock:
+            self._flags.pop(session, None)
+
+
+# ---- disentanglement metrics (present once the metrics module lands) ------------------------------
+
+
+def metrics_module():
+    """``disentangle_core.metrics`` when it provides ``evaluate_all``, else None."""
+    if importlib.util.find_spec("disentangle_core.metrics") is None:
+        return None
+    module = importlib.import_module("disentangle_core.metrics")
+    return module if hasattr(module, "evaluate_all") else None
+
+
+_metric_cache: dict = {}
+_metric_lock = threading.Lock()
+
+
+def metric_report(loaded: LoadedModel) -> tuple:
+    """``(scores, mi_figure)`` of a shipped model, computed once: the scalar scores of
+    ``metrics.evaluate_all`` and, when ``plotting.mi_heatmap`` exists, its latent-factor MI heatmap."""
+    from .. import plotting
+
+    metrics = metrics_module()
+    if metrics is None:
+        return {}, None
+    with _metric_lock:
+        if loaded.name not in _metric_cache:
+            _metric_cache[loaded.name] = metrics.evaluate_all(loaded.model, ProceduralDSprites())
+        scores = _metric_cache[loaded.name]
+    table = {k: round(float(v), 3) for k, v in scores.items() if isinstance(v, (int, float))}
+    figure = None
+    if "mi" in scores and hasattr(plotting, "mi_heatmap"):
+        figure = plotting.mi_heatmap(scores["mi"])
+    return table, figure
