@@ -100,7 +100,7 @@ def match_factors(codes: torch.Tensor, factors: torch.Tensor, names: tuple, bins
     names_by_latent = {}
     for d in range(codes.shape[1]):
         edges = torch.quantile(codes[:, d], torch.linspace(0, 1, bins + 1)[1:-1])
-        binned = torch.bucketize(codes[:, d], edges).numpy()
+        binned = torch.bucketize(codes[:, d].contiguous(), edges).numpy()
         if len(set(binned.tolist())) < 2:
             continue
         scores = []

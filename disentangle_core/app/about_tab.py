@@ -82,5 +82,5 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         card = gr.Dataframe(headers=["field", "value"], interactive=False, wrap=True)
         gr.Markdown(t("about.data"))
         show = user_errors(partial(card_table, cache))
-        card_name.change(show, card_name, card, api_name="card")
-        demo.load(show, card_name, card, api_visibility="private")
+        card_name.change(show, card_name, card, preprocess=False, api_name="card")
+        demo.load(show, card_name, card, preprocess=False, api_visibility="private")

@@ -14,7 +14,7 @@ from ..data.dsprites import NUM_IMAGES
 from ..plotting import enlarge, kl_bar_chart
 from .common import ModelCache, dataset_image, dial_step, metric_report, metrics_module, random_index
 from .inputs import check_number
-from .ui import CheckedNumber, CheckedSlider, t, user_errors
+from .ui import t, user_errors
 
 AUTOENCODER, VAE = "autoencoder_dsprites", "vae_dsprites"
 
@@ -107,10 +107,10 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         gr.Markdown(t("dial.intro"))
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
-                index = CheckedNumber(value=1234, precision=0, name="the dataset image number", integer=True, minimum=0, maximum=NUM_IMAGES - 1,
+                index = gr.Number(value=1234, precision=0, minimum=0, maximum=NUM_IMAGES - 1,
                                   label=t("dial.index"), info=t("dial.index_info"))
                 random_button = gr.Button(t("dial.random"), size="sm")
-                beta = CheckedSlider(min(betas), max(betas), value=max(betas), step=dial_step(betas), name="β",
+                beta = gr.Slider(min(betas), max(betas), value=max(betas), step=dial_step(betas),
                                  label=t("dial.beta"), info=t("dial.beta_info"), elem_id="beta-dial")
                 source = gr.Image(label=t("dial.input"), interactive=False, height=140, buttons=[], format="png")
             grids, charts = [], []
@@ -133,8 +133,8 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
             outputs += [table, *heatmaps]
 
         inputs = [index, beta]
-        tab.select(bind(compare), inputs, outputs, api_name="compare")
-        index.submit(bind(compare), inputs, outputs, api_visibility="private")
-        beta.release(bind(compare), inputs, outputs, api_visibility="private")
-        random_button.click(random_index, None, index, api_visibility="private").then(
-            bind(compare), inputs, outputs, api_visibility="private")
+        show = dict(fn=bind(compare), inputs=inputs, outputs=outputs, preprocess=False)
+        tab.select(**show, api_name="compare")
+        index.submit(**show, api_visibility="private")
+        beta.release(**show, api_visibility="private")
+        random_button.click(random_index, None, index, api_visibility="private").then(**show, api_visibility="private")

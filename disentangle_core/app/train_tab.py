@@ -16,7 +16,7 @@ from ..train import resolve_device, train
 from ..traversal import traverse
 from .common import TrainingCancelled, TrainingJobs, reference_batch
 from .inputs import check_choice, check_number
-from .ui import CheckedNumber, CheckedSlider, t, user_errors
+from .ui import t, user_errors
 
 try:  # Hugging Face ZeroGPU: borrow a GPU for the duration of one call
     import spaces
@@ -156,12 +156,11 @@ def build(demo: gr.Blocks, cache) -> None:
             with gr.Column(scale=1, min_width=280):
                 objective = gr.Radio(list(OBJECTIVES), value="beta", label=t("train.objective"),
                                      info=t("train.objective_info"))
-                beta = CheckedSlider(*BETA_RANGE, name="β", value=4.0, step=0.5, label=t("train.beta"), info=t("train.beta_info"))
-                capacity_max = CheckedSlider(*CAPACITY_RANGE, name="C_max", value=25.0, step=1.0, label=t("train.capacity"),
+                beta = gr.Slider(*BETA_RANGE, value=4.0, step=0.5, label=t("train.beta"), info=t("train.beta_info"))
+                capacity_max = gr.Slider(*CAPACITY_RANGE, value=25.0, step=1.0, label=t("train.capacity"),
                                          info=t("train.capacity_info"))
-                steps = CheckedNumber(value=min(500, cap), precision=0, minimum=1, maximum=cap, integer=True,
-                                      name=step_budget_name(),
-                                  label=t("train.steps"), info=t("train.steps_info"), elem_id="train-steps")
+                steps = gr.Number(value=min(500, cap), precision=0, minimum=1, maximum=cap, elem_id="train-steps",
+                                  label=t("train.steps"), info=t("train.steps_info"))
                 with gr.Row():
                     start = gr.Button(t("train.start"), variant="primary", elem_id="train-start")
                     cancel = gr.Button(t("train.cancel"), variant="stop", elem_id="train-cancel")
@@ -169,5 +168,5 @@ def build(demo: gr.Blocks, cache) -> None:
             with gr.Column(scale=2, min_width=400):
                 result = gr.Image(label=t("train.result"), interactive=False, buttons=[], format="png")
         job = start.click(user_errors(train_model), [objective, beta, capacity_max, steps], [status, result],
-                          concurrency_limit=1, concurrency_id="training", api_name="train")
+                          preprocess=False, concurrency_limit=1, concurrency_id="training", api_name="train")
         cancel.click(cancel_training, None, status, cancels=[job], queue=False, api_name="cancel")

@@ -13,7 +13,7 @@ from ..data.dsprites import NUM_IMAGES
 from ..plotting import enlarge
 from .common import ModelCache, dataset_image, random_index
 from .inputs import UPLOAD_FORMATS, check_choice, load_binary_image
-from .ui import CheckedNumber, CheckedSlider, t, user_errors
+from .ui import t, user_errors
 
 MAX_SLIDERS = 10  # every shipped model has 10 latents
 DEFAULT_MODEL = "beta_vae_dsprites"
@@ -135,7 +135,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
             with gr.Column(scale=1, min_width=260):
                 model = gr.Dropdown(names, value=DEFAULT_MODEL if DEFAULT_MODEL in names else (names or [None])[0],
                                     label=t("traversal.model"), info=t("traversal.model_info"))
-                index = CheckedNumber(value=0, precision=0, name="the dataset image number", integer=True, minimum=0, maximum=NUM_IMAGES - 1,
+                index = gr.Number(value=0, precision=0, minimum=0, maximum=NUM_IMAGES - 1,
                                   label=t("traversal.index"), info=t("traversal.index_info"))
                 random_button = gr.Button(t("traversal.random"), size="sm")
                 upload = gr.File(label=t("traversal.upload"), file_count="single", type="filepath", height=90,
@@ -145,8 +145,8 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
             with gr.Column(scale=1, min_width=280):
                 decoded = gr.Image(label=t("traversal.decoded"), interactive=False, height=256, buttons=[], format="png")
                 gr.Markdown(t("traversal.sliders"))
-                sliders = [CheckedSlider(-3, 3, value=0, visible=False, name=f"slider {i + 1}", elem_id=f"latent-slider-{i}")
-                           for i in range(MAX_SLIDERS)]
+                sliders = [gr.Slider(-3, 3, value=0, visible=False, elem_id=f"latent-slider-{i}")
+                           for i in range(MAX_SLIDERS)]  # each model sets their ranges and labels
                 gif_button = gr.Button(t("traversal.gif"), size="sm")
                 gif_file = gr.File(label=t("traversal.gif_file"), interactive=False, height=60)
             with gr.Column(scale=2, min_width=400):
@@ -154,15 +154,15 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         image_state, code_state = gr.State(None), gr.State(None)
 
         shown = [image_state, code_state, source, decoded, grid, *sliders]
-        model.change(bind(on_model), [model, image_state, index], shown, api_name="select_model")
-        index.submit(bind(from_index), [model, index], shown, api_name="from_index")
+        model.change(bind(on_model), [model, image_state, index], shown, preprocess=False, api_name="select_model")
+        index.submit(bind(from_index), [model, index], shown, preprocess=False, api_name="from_index")
         random_button.click(random_image, None, index, api_visibility="private").then(
-            bind(from_index), [model, index], shown, api_visibility="private")
+            bind(from_index), [model, index], shown, preprocess=False, api_visibility="private")
         upload.upload(bind(from_upload), [model, upload], shown, api_name="from_upload")
-        demo.load(bind(on_model), [model, image_state, index], shown, api_visibility="private")
+        demo.load(bind(on_model), [model, image_state, index], shown, preprocess=False, api_visibility="private")
         edit_inputs = [model, code_state, *sliders]
         gr.on([slider.input for slider in sliders], bind(preview), edit_inputs, decoded,
-              trigger_mode="always_last", show_progress="minimal", api_name="preview")
+              trigger_mode="always_last", show_progress="minimal", preprocess=False, api_name="preview")
         gr.on([slider.release for slider in sliders], bind(refresh), edit_inputs, [decoded, grid],
-              trigger_mode="always_last", show_progress="minimal", api_name="refresh")
-        gif_button.click(bind(make_gif), edit_inputs, gif_file, api_name="make_gif")
+              trigger_mode="always_last", show_progress="minimal", preprocess=False, api_name="refresh")
+        gif_button.click(bind(make_gif), edit_inputs, gif_file, preprocess=False, api_name="make_gif")

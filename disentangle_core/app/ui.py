@@ -1,5 +1,10 @@
 """The two small pieces of Gradio glue every tab uses: translated text and user-facing errors.
 
+Events that take numbers, choices or text are wired with ``preprocess=False``: the callbacks receive
+the raw values sent by the browser or an API client and check them themselves (``inputs.py``), so
+a wrong value always gets one sentence that names it (Gradio's own checks answer text in a number
+field with a generic message).
+
 Every label, info text and explanation is a translation key, looked up in the browser by Gradio's
 ``gr.I18n`` (English or Japanese, following the browser's language). Each tab keeps its own strings
 in a ``TEXT = {"en": {...}, "ja": {...}}`` dict next to the components that use them.
@@ -8,13 +13,11 @@ in a ``TEXT = {"en": {...}, "ja": {...}}`` dict next to the components that use 
 from __future__ import annotations
 
 import functools
-import math
 
 import gradio as gr
 from gradio.i18n import I18nData
 
 from ..models import NonFiniteLossError
-from .inputs import check_number
 
 LANGUAGES = ("en", "ja")
 
@@ -50,35 +53,6 @@ def user_errors(fn):
             raise gr.Error(str(e), print_exception=False) from None
 
     return wrapper
-
-
-def _checked(component):
-    """A subclass of a numeric component whose values are checked by ``inputs.check_number``, so a
-    non-numeric or out-of-range value sent through the API gets one sentence naming the field
-    (Gradio's own check fails on text with a generic message). ``is_template`` keeps the parent's
-    frontend."""
-
-    class Checked(component):
-        is_template = True
-
-        def __init__(self, *args, name: str = "value", integer: bool = False, **kwargs):
-            self.name, self.integer = name, integer
-            super().__init__(*args, **kwargs)
-
-        def preprocess(self, payload):
-            low = -math.inf if self.minimum is None else self.minimum
-            high = math.inf if self.maximum is None else self.maximum
-            try:
-                return check_number(payload, self.name, low, high, integer=self.integer)
-            except ValueError as e:
-                raise gr.Error(str(e), print_exception=False) from None
-
-    Checked.__name__ = Checked.__qualname__ = f"Checked{component.__name__}"
-    return Checked
-
-
-CheckedNumber = _checked(gr.Number)  # gr.Number(..., name="what it is", integer=False)
-CheckedSlider = _checked(gr.Slider)
 
 
 APP_TEXT = {
