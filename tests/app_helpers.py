@@ -1,0 +1,47 @@
+"""Shared by the app tests: a temporary assets folder with tiny, briefly trained checkpoints.
+
+The app never depends on the shipped assets in these tests: every checkpoint here is trained for a
+few steps from a fixed seed, so the tests are deterministic and take seconds.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import torch
+
+from disentangle_core.checkpoints import publish, save_model
+from disentangle_core.data import ProceduralDSprites
+from disentangle_core.models import build_model
+from disentangle_core.presets import PRESETS
+from disentangle_core.train import train
+
+TINY_STEPS = 30
+
+
+def make_tiny_assets(folder, names=tuple(PRESETS)) -> None:
+    """Train each preset's model for ``TINY_STEPS`` steps and publish it into ``folder``."""
+    for name in names:
+        preset = PRESETS[name]
+        torch.manual_seed(0)
+        model = build_model(preset.model, **preset.config)
+        result = train(model, ProceduralDSprites(), steps=TINY_STEPS, batch_size=16, device="cpu", progress=False)
+        model_file = folder / f"{name}.trained.safetensors"
+        save_model(model_file, result.model, {"preset": name, "steps": TINY_STEPS, "hardware": "test"})
+        publish(model_file, name, assets_dir=folder, card_updates={"metrics": {"recon_nll": 1.0}})
+        model_file.unlink()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tiny_assets_dir(tmp_path_factory):
+    """The tiny assets of this test session, trained by the first test module that asks."""
+    folder = tmp_path_factory.getbasetemp() / "tiny_assets"
+    if not (folder / "manifest.json").is_file():
+        folder.mkdir(exist_ok=True)
+        make_tiny_assets(folder)
+    return folder
