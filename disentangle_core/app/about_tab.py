@@ -35,28 +35,25 @@ TEXT = {
 - The app runs offline: no analytics, no share links, nothing sent anywhere.""",
         "about.cards": "### Shipped checkpoints",
         "about.card": "Card",
+        "about.field": "field",
+        "about.value": "value",
         "about.card_info": "Choose a checkpoint to read its card: recipe, training steps, hardware and measured metrics.",
     },
     "ja": {
         "about.tab": "このアプリについて",
         "about.models": """### モデル
-- **オートエンコーダー**：エンコーダーが 64×64 の画像を 10 個の数に圧縮し、デコーダーが描き戻します。符号に
-  ほかの条件がないため、良い符号を回転しても同じく良く、生成因子は混ざって（もつれて）しまいます。
-- **VAE**（Kingma & Welling 2014）：エンコーダーは潜在変数ごとにガウス分布を出し、KL 項がそれを事前分布
-  N(0, 1) に近づけます。目的関数：E[−log p(x|z)] + KL(q(z|x) ‖ p(z))。
-- **β-VAE**（Higgins ら 2017）：KL 項を β > 1 倍に重み付けしたもの。符号が独立な潜在変数に近づき、一つの
-  潜在変数が一つの生成因子を担いやすくなります（代わりに画像は少しぼやけます）。
-- **容量アニーリング付き β-VAE**（Burgess ら 2018）：再構成 + γ·|KL − C|。容量 C を学習中に増やすので、
-  再構成を保ちながら因子を一つずつ学びます。""",
+- **オートエンコーダー**：エンコーダーが 64×64 の画像を 10 個の数に圧縮し、デコーダーが描き戻します。符号にほかの条件がないため、良い符号を回転しても同じく良く、生成因子は混ざって（もつれて）しまいます。
+- **VAE**（Kingma & Welling 2014）：エンコーダーは潜在変数ごとにガウス分布を出し、KL 項がそれを事前分布 N(0, 1) に近づけます。目的関数：E[−log p(x|z)] + KL(q(z|x) ‖ p(z))。
+- **β-VAE**（Higgins ら 2017）：KL 項を β > 1 倍に重み付けしたもの。符号が独立な潜在変数に近づき、一つの潜在変数が一つの生成因子を担いやすくなります（代わりに画像は少しぼやけます）。
+- **容量アニーリング付き β-VAE**（Burgess ら 2018）：再構成 + γ·|KL − C|。容量 C を学習中に増やすので、再構成を保ちながら因子を一つずつ学びます。""",
         "about.data": """### データとライセンス
-- **手続き生成の dSprites**：全ての画像は、このパッケージが 5 つの因子（形、大きさ、向き、x 位置、y 位置）
-  から dSprites（Matthey, Higgins, Hassabis & Lerchner 2017、DeepMind、Apache 2.0）と同じ因子グリッドで
-  描きます。図形の幾何は同じですが公式ファイルと画素単位では一致せず、ファイルのダウンロードもしません。
-- **チェックポイント**：本プロジェクトが `disentangle_core/presets.py` のレシピで手続き生成の dSprites から
-  学習したもの。コードと重みはリポジトリ全体と同じ MIT ライセンスです。
+- **手続き生成の dSprites**：全ての画像は、このパッケージが 5 つの因子（形、大きさ、向き、x 位置、y 位置）から dSprites（Matthey, Higgins, Hassabis & Lerchner 2017、DeepMind、Apache 2.0）と同じ因子グリッドで描きます。図形の幾何は同じですが公式ファイルと画素単位では一致せず、ファイルのダウンロードもしません。
+- **チェックポイント**：本プロジェクトが `disentangle_core/presets.py` のレシピで手続き生成の dSprites から学習したもの。コードと重みはリポジトリ全体と同じ MIT ライセンスです。
 - このアプリはオフラインで動きます。アクセス解析も共有リンクもなく、どこにも何も送りません。""",
         "about.cards": "### 同梱のチェックポイント",
         "about.card": "カード",
+        "about.field": "項目",
+        "about.value": "値",
         "about.card_info": "チェックポイントを選ぶとカード（レシピ、学習ステップ数、ハードウェア、測定した指標）を表示します。",
     },
 }
@@ -79,7 +76,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         gr.Markdown(t("about.cards"))
         card_name = gr.Dropdown(names, value=names[0] if names else None, label=t("about.card"),
                                 info=t("about.card_info"))
-        card = gr.Dataframe(headers=["field", "value"], interactive=False, wrap=True)
+        card = gr.Dataframe(headers=[t("about.field"), t("about.value")], interactive=False, wrap=True)
         gr.Markdown(t("about.data"))
         show = user_errors(partial(card_table, cache))
         card_name.change(show, card_name, card, preprocess=False, api_name="card")

@@ -119,7 +119,8 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                     gr.Markdown(f"### {t(key)}")
                     if column == 2:
                         beta_name = gr.Markdown()
-                    grids.append(gr.Image(interactive=False, show_label=False, buttons=[], format="png"))
+                    grids.append(gr.Image(interactive=False, show_label=False, buttons=[], format="png",
+                                           elem_id=f"dial-grid-{column}"))
                     if column == 0:
                         gr.Markdown(t("dial.no_kl"))
                     else:

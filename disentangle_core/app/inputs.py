@@ -49,7 +49,7 @@ def load_binary_image(path, size: int = 64) -> torch.Tensor:
     Bright pixels are the sprite: the image is turned to grey, resized to ``size`` x ``size`` and
     thresholded at 50% grey, so upload a light shape on a dark background.
     """
-    if path is None or (isinstance(path, str) and not path):
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
         raise ValueError("no image was uploaded; upload a PNG, JPEG, GIF, BMP, WebP or TIFF file")
     path = os.fspath(path)
     if not os.path.isfile(path):

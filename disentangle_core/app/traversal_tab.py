@@ -39,7 +39,7 @@ TEXT = {
                              "while you drag; the grid when you let go.",
         "traversal.grid": "Traversal grid: a row per latent, its value swept left to right",
         "traversal.gif": "Make a GIF of the traversal",
-        "traversal.gif_file": "GIF to download",
+        "traversal.gif_file": "The traversal as a GIF (download button at the top right)",
     },
     "ja": {
         "traversal.tab": "潜在変数のトラバーサル",
@@ -61,7 +61,7 @@ TEXT = {
                              "手を離すとグリッドが更新されます。",
         "traversal.grid": "トラバーサルのグリッド：潜在変数ごとに一行、値を左から右へ掃引",
         "traversal.gif": "トラバーサルの GIF を作る",
-        "traversal.gif_file": "ダウンロード用 GIF",
+        "traversal.gif_file": "トラバーサルの GIF（右上のボタンでダウンロード）",
     },
 }
 
@@ -78,8 +78,8 @@ def view(cache: ModelCache, name, x) -> list:
     for i in range(MAX_SLIDERS):
         if i < len(active):
             low, high = loaded.slider_range(active[i], code)
-            sliders.append(gr.update(visible=True, minimum=low, maximum=high, step=(high - low) / 200,
-                                     value=code[active[i]], label=loaded.slider_label(active[i])))
+            sliders.append(gr.update(visible=True, minimum=round(low, 2), maximum=round(high, 2), step=0.01,
+                                     value=round(code[active[i]], 2), label=loaded.slider_label(active[i])))
         else:
             sliders.append(gr.update(visible=False))
     return [x, code, enlarge(x), loaded.decode(code), loaded.grid(code), *sliders]
@@ -138,17 +138,19 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                 index = gr.Number(value=0, precision=0, minimum=0, maximum=NUM_IMAGES - 1,
                                   label=t("traversal.index"), info=t("traversal.index_info"))
                 random_button = gr.Button(t("traversal.random"), size="sm")
-                upload = gr.File(label=t("traversal.upload"), file_count="single", type="filepath", height=90,
+                upload = gr.File(label=t("traversal.upload"), file_count="single", type="filepath", height=120,
                                  file_types=[f".{ext.lower()}" for ext in UPLOAD_FORMATS] + [".jpg", ".tif"])
                 gr.Markdown(t("traversal.upload_info"))
                 source = gr.Image(label=t("traversal.input"), interactive=False, height=140, buttons=[], format="png")
             with gr.Column(scale=1, min_width=280):
-                decoded = gr.Image(label=t("traversal.decoded"), interactive=False, height=256, buttons=[], format="png")
+                decoded = gr.Image(label=t("traversal.decoded"), interactive=False, height=256, buttons=[], format="png",
+                                   elem_id="decoded-image")
                 gr.Markdown(t("traversal.sliders"))
                 sliders = [gr.Slider(-3, 3, value=0, visible=False, elem_id=f"latent-slider-{i}")
                            for i in range(MAX_SLIDERS)]  # each model sets their ranges and labels
                 gif_button = gr.Button(t("traversal.gif"), size="sm")
-                gif_file = gr.File(label=t("traversal.gif_file"), interactive=False, height=60)
+                gif_file = gr.Image(label=t("traversal.gif_file"), interactive=False, type="filepath", buttons=["download"],
+                                    elem_id="traversal-gif")
             with gr.Column(scale=2, min_width=400):
                 grid = gr.Image(label=t("traversal.grid"), interactive=False, elem_id="traversal-grid", format="png")
         image_state, code_state = gr.State(None), gr.State(None)
