@@ -75,12 +75,14 @@ def test_japanese_page_slider_and_training(server):
                                    arg=["#decoded-image img", before], timeout=20_000)
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_traversal.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
 
             page.get_by_role("tab", name="もつれ vs もつれの解けた表現（β ダイヤル）").click()
             page.locator("#beta-dial").wait_for()
             page.locator("#dial-grid-2 img").wait_for(timeout=30_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=ARTIFACTS / "tab_beta_dial.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
 
             page.get_by_role("tab", name="自分で学習する").click()
             steps = page.locator("#train-steps input")
@@ -92,12 +94,14 @@ def test_japanese_page_slider_and_training(server):
                                    arg="#train-status textarea", timeout=60_000)
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_train.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
             assert "20 steps on cpu" in status.input_value()
 
             page.get_by_role("tab", name="このアプリについて").click()
             page.get_by_role("heading", name="同梱のチェックポイント").wait_for()
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_about.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
         finally:
             browser.close()
     assert outside == [], f"the page tried to reach the network: {outside}"

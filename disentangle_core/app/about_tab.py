@@ -35,8 +35,6 @@ TEXT = {
 - The app runs offline: no analytics, no share links, nothing sent anywhere.""",
         "about.cards": "### Shipped checkpoints",
         "about.card": "Card",
-        "about.field": "field",
-        "about.value": "value",
         "about.card_info": "Choose a checkpoint to read its card: recipe, training steps, hardware and measured metrics.",
     },
     "ja": {
@@ -52,8 +50,6 @@ TEXT = {
 - このアプリはオフラインで動きます。アクセス解析も共有リンクもなく、どこにも何も送りません。""",
         "about.cards": "### 同梱のチェックポイント",
         "about.card": "カード",
-        "about.field": "項目",
-        "about.value": "値",
         "about.card_info": "チェックポイントを選ぶとカード（レシピ、学習ステップ数、ハードウェア、測定した指標）を表示します。",
     },
 }
@@ -76,7 +72,8 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         gr.Markdown(t("about.cards"))
         card_name = gr.Dropdown(names, value=names[0] if names else None, label=t("about.card"),
                                 info=t("about.card_info"))
-        card = gr.Dataframe(headers=[t("about.field"), t("about.value")], interactive=False, wrap=True)
+        # Table headers are not translated by gr.I18n, so they carry both languages.
+        card = gr.Dataframe(headers=["field / 項目", "value / 値"], interactive=False, wrap=True)
         gr.Markdown(t("about.data"))
         show = user_errors(partial(card_table, cache))
         card_name.change(show, card_name, card, preprocess=False, api_name="card")
