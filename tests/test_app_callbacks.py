@@ -26,7 +26,8 @@ def sliders_of(outputs):
 
 def test_view_encodes_and_sets_one_slider_per_active_latent(cache):
     outputs = traversal_tab.from_index(cache, "beta_vae_dsprites", 7)
-    x, code, source, decoded, grid = outputs[:5]
+    x, code, *files = outputs[:5]
+    source, decoded, grid = (Image.open(path) for path in files)
     loaded = cache.get("beta_vae_dsprites")
     assert x.shape == (1, 1, 64, 64) and len(code) == 10
     assert source.size == decoded.size == (256, 256)
@@ -45,9 +46,10 @@ def test_sliders_change_the_decoded_image(cache):
     values = [u["value"] for u in shown]
     low = traversal_tab.preview(cache, "beta_vae_dsprites", code, shown[0]["minimum"], *values[1:])
     high = traversal_tab.preview(cache, "beta_vae_dsprites", code, shown[0]["maximum"], *values[1:])
-    assert low.tobytes() != high.tobytes()
+    assert Image.open(low).tobytes() != Image.open(high).tobytes()
     decoded, grid = traversal_tab.refresh(cache, "beta_vae_dsprites", code, shown[0]["maximum"], *values[1:])
-    assert decoded.tobytes() == high.tobytes() and grid.size == outputs[4].size
+    assert decoded == high  # files are named by their content
+    assert Image.open(grid).size == Image.open(outputs[4]).size
 
 
 def test_gif_is_an_animation(cache, tmp_path):
@@ -97,9 +99,9 @@ def test_user_errors_turns_value_errors_into_gradio_errors(cache):
 
 def test_beta_dial_compares_three_models(cache):
     outputs = beta_dial_tab.compare(cache, 1234, 4.0)
-    source, *grids = outputs[:4]
+    source, *grids = (Image.open(path) for path in outputs[:4])
     charts, name = outputs[4:6], outputs[6]
-    assert source.size == (256, 256) and all(isinstance(g, Image.Image) for g in grids)
+    assert source.size == (256, 256) and all(g.height > 640 for g in grids)
     assert all(len(chart.axes[0].patches) == 10 for chart in charts)
     assert "beta_vae_dsprites" in name
     assert "vae_dsprites" in beta_dial_tab.compare(cache, 1234, 1.0)[6]
@@ -181,3 +183,11 @@ def test_every_key_used_in_the_app_is_translated(tmp_path_factory):
 def test_dataset_image_is_the_indexed_sprite():
     x = dataset_image(0)  # square, smallest scale, orientation 0, top-left
     assert x.shape == (1, 1, 64, 64) and 0 < x.sum() < 64 * 64 / 4 and x[0, 0, :32, :32].sum() == x.sum()
+
+
+def test_image_files_are_named_by_content_and_shared():
+    from disentangle_core.app.common import image_file
+
+    first, again = image_file(Image.new("L", (8, 8), 3)), image_file(Image.new("L", (8, 8), 3))
+    other = image_file(Image.new("L", (8, 8), 4))
+    assert first == again != other and Image.open(first).getpixel((0, 0)) == 3

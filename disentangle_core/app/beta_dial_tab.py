@@ -12,7 +12,7 @@ import gradio as gr
 
 from ..data.dsprites import NUM_IMAGES
 from ..plotting import enlarge, kl_bar_chart
-from .common import ModelCache, dataset_image, dial_step, metric_report, metrics_module, random_index
+from .common import ModelCache, dataset_image, dial_step, image_file, metric_report, metrics_module, random_index
 from .inputs import check_number
 from .ui import t, user_errors
 
@@ -86,9 +86,9 @@ def compare(cache: ModelCache, index, beta) -> list:
     x = dataset_image(index)
     names = [AUTOENCODER, VAE, beta_model(cache, beta)]
     models = [cache.get(name) for name in names]
-    grids = [m.grid(m.encode(x)) for m in models]
+    grids = [image_file(m.grid(m.encode(x))) for m in models]
     charts = [kl_bar_chart(m.activity, title=m.name) for m in models[1:]]
-    outputs = [enlarge(x), *grids, *charts, f"**{names[2]}**"]
+    outputs = [image_file(enlarge(x)), *grids, *charts, f"**{names[2]}**"]
     if metrics_module() is not None:
         reports = [metric_report(m) for m in models]
         table = [[m.name, *report[0].values()] for m, report in zip(models, reports)]

@@ -7,9 +7,12 @@ by activity on a fixed reference batch, each latent's sweep range, and the facto
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
+import io
 import math
+import os
 import tempfile
 import threading
 import time
@@ -25,14 +28,14 @@ from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sp
 from ..data.dsprites import NUM_IMAGES
 from ..evaluation import ACTIVE_KL
 from ..plotting import enlarge, save_gif, traversal_frames, traversal_grid, traversal_labels
-from ..traversal import decode_images, match_factors, rank_latents, traversal_limits, traverse_code
+from ..traversal import decode_images, match_factors, rank_latents, sweep, traversal_limits
 from .inputs import check_choice, check_number
 
 SPAN = 3.0  # sweep [-3, 3] for latents with a N(0, 1) prior (99.7% of the prior's mass)
 REFERENCE_SIZE = 1000  # images used to rank latents, set sweep ranges and match factors
 GRID_STEPS = 8
-GIF_DIR = Path(tempfile.gettempdir()) / "disentangle_core_app"
-GIF_MAX_AGE_S = 3600
+APP_DIR = Path(tempfile.gettempdir()) / "disentangle_core_app"  # GIFs and PNGs handed to Gradio
+FILE_MAX_AGE_S = 3600
 
 
 @lru_cache(maxsize=1)
@@ -102,12 +105,15 @@ class LoadedModel:
             code[d] = check_number(value, f"latent z{d}", *self.bounds(d))
         return code
 
+    @torch.inference_mode()
     def decode(self, code, scale: int = 4) -> "Image":
         """The decoded image of ``code``, enlarged ``scale`` times."""
         return enlarge(decode_images(self.model, torch.tensor(code)[None]), scale)
 
+    @torch.inference_mode()
     def traversal(self, code, steps: int = GRID_STEPS):
-        return traverse_code(self.model, torch.tensor(code), reference_batch()["x"], steps, SPAN)
+        """Every latent swept over its range around ``code``, most active first."""
+        return sweep(self.model, torch.tensor(code), self.dims, self.activity, self.lows, self.highs, steps)
 
     def grid(self, code, steps: int = GRID_STEPS) -> "Image":
         """A row per latent (most active first), ``steps`` values each, around ``code``."""
@@ -117,14 +123,49 @@ class LoadedModel:
     def gif(self, code, steps: int = 12) -> Path:
         """The traversal around ``code`` as a looping GIF file; returns its path."""
         traversal = self.traversal(code, steps)
-        GIF_DIR.mkdir(parents=True, exist_ok=True)
-        now = time.time()
-        for old in GIF_DIR.glob("*.gif"):  # the app writes one per click: keep the last hour's
-            if now - old.stat().st_mtime > GIF_MAX_AGE_S:
-                old.unlink(missing_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=GIF_DIR, prefix=f"{self.name}_", suffix=".gif", delete=False)
+        folder = _app_folder("gif")
+        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f"{self.name}_", suffix=".gif", delete=False)
         handle.close()
         return save_gif(traversal_frames([traversal], traversal_labels(traversal, self.factors)), handle.name)
+
+
+_last_purge: dict = {}
+
+
+def _app_folder(kind: str) -> Path:
+    """``APP_DIR/kind``, from which files older than an hour are removed (at most once a minute)."""
+    folder = APP_DIR / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    if now - _last_purge.get(kind, 0.0) > 60:
+        _last_purge[kind] = now
+        for old in folder.iterdir():
+            try:
+                if now - old.stat().st_mtime > FILE_MAX_AGE_S:
+                    old.unlink()
+            except OSError:  # removed by another thread meanwhile
+                pass
+    return folder
+
+
+def image_file(image) -> str:
+    """A PIL image as a PNG file named by its content, written atomically; returns its path.
+
+    Tabs return these paths rather than PIL images: Gradio rewrites its cached copy of a returned
+    PIL image in place, so two users who get the same picture at the same moment could download a
+    half-written file. A returned path is copied into Gradio's cache atomically instead.
+    """
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    data = buffer.getvalue()
+    path = _app_folder("png") / f"{hashlib.sha256(data).hexdigest()[:40]}.png"
+    if not path.exists():
+        partial = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    else:
+        os.utime(path)  # still in use: keep it from the hourly clean-up
+    return str(path)
 
 
 class ModelCache:

@@ -14,7 +14,7 @@ from ..models import build_model
 from ..plotting import traversal_grid
 from ..train import resolve_device, train
 from ..traversal import traverse
-from .common import TrainingCancelled, TrainingJobs, reference_batch
+from .common import TrainingCancelled, TrainingJobs, image_file, reference_batch
 from .inputs import check_choice, check_number
 from .ui import t, user_errors
 
@@ -137,7 +137,7 @@ def train_model(objective, beta, capacity_max, steps, request: gr.Request = None
         JOBS.finish(session)
     status = (f"{total} steps on {device} in {seconds:.0f} s: loss {last['loss']:.1f}, "
               f"reconstruction {last['recon']:.1f}, KL {last['kl']:.2f} nats")
-    return status, grid
+    return status, image_file(grid)
 
 
 def cancel_training(request: gr.Request = None) -> str:

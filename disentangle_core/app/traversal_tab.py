@@ -11,7 +11,7 @@ import gradio as gr
 
 from ..data.dsprites import NUM_IMAGES
 from ..plotting import enlarge
-from .common import ModelCache, dataset_image, random_index
+from .common import ModelCache, dataset_image, image_file, random_index
 from .inputs import UPLOAD_FORMATS, check_choice, load_binary_image
 from .ui import t, user_errors
 
@@ -82,7 +82,7 @@ def view(cache: ModelCache, name, x) -> list:
                                      value=round(code[active[i]], 2), label=loaded.slider_label(active[i])))
         else:
             sliders.append(gr.update(visible=False))
-    return [x, code, enlarge(x), loaded.decode(code), loaded.grid(code), *sliders]
+    return [x, code, image_file(enlarge(x)), image_file(loaded.decode(code)), image_file(loaded.grid(code)), *sliders]
 
 
 def from_index(cache: ModelCache, name, index) -> list:
@@ -104,14 +104,14 @@ def on_model(cache: ModelCache, name, x, index) -> list:
 def preview(cache: ModelCache, name, code, *values):
     """The decoded image of the edited code (runs while a slider moves: one decoder pass)."""
     loaded = cache.get(name)
-    return loaded.decode(loaded.edit(code, values))
+    return image_file(loaded.decode(loaded.edit(code, values)))
 
 
 def refresh(cache: ModelCache, name, code, *values) -> tuple:
     """The decoded image and the whole traversal grid around the edited code."""
     loaded = cache.get(name)
     edited = loaded.edit(code, values)
-    return loaded.decode(edited), loaded.grid(edited)
+    return image_file(loaded.decode(edited)), image_file(loaded.grid(edited))
 
 
 def make_gif(cache: ModelCache, name, code, *values) -> str:
