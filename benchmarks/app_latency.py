@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 import demo_app  # noqa: E402
 
@@ -74,7 +75,7 @@ def callback_latency(assets: Path, repeats: int) -> dict:
     grid = traversal_tab.refresh(cache, MODEL, code, *values)[1]
     return {"preview_one_image": percentiles(timings["preview"][3:]),
             "refresh_image_and_10x8_grid": percentiles(timings["refresh"][3:]),
-            "grid_pixels": list(grid.size)}
+            "grid_pixels": list(Image.open(grid).size)}
 
 
 def start_server(assets: Path, port: int) -> tuple:

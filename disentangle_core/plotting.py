@@ -28,15 +28,15 @@ def to_pil(images: torch.Tensor, nrow: int, pad_value: float = 0.35) -> Image.Im
 
 def _with_labels(grid: Image.Image, labels: list) -> Image.Image:
     """Put one text label (one or two lines) left of each row of cells."""
-    canvas = Image.new("RGB", (grid.width + LABEL_WIDTH, grid.height), "white")
-    canvas.paste(grid.convert("RGB"), (LABEL_WIDTH, 0))
+    canvas = Image.new("L", (grid.width + LABEL_WIDTH, grid.height), 255)  # greyscale, like the data
+    canvas.paste(grid.convert("L"), (LABEL_WIDTH, 0))
     draw, font = ImageDraw.Draw(canvas), ImageFont.load_default()
     row_height = grid.height / max(1, len(labels))
     for r, text in enumerate(labels):
         lines = str(text).split("\n")
         top = (r + 0.5) * row_height - 6 * len(lines)
         for i, line in enumerate(lines):
-            draw.text((4, top + 12 * i), line, fill="black", font=font)
+            draw.text((4, top + 12 * i), line, fill=0, font=font)
     return canvas
 
 

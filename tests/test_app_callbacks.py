@@ -191,3 +191,24 @@ def test_image_files_are_named_by_content_and_shared():
     first, again = image_file(Image.new("L", (8, 8), 3)), image_file(Image.new("L", (8, 8), 3))
     other = image_file(Image.new("L", (8, 8), 4))
     assert first == again != other and Image.open(first).getpixel((0, 0)) == 3
+
+
+def test_metrics_appear_once_the_metrics_module_exists(cache, monkeypatch):
+    """The staged integration: with ``metrics.evaluate_all`` and ``plotting.mi_heatmap`` present, the β dial
+    adds a score table and an MI heatmap per model."""
+    import types
+
+    from matplotlib.figure import Figure
+
+    from disentangle_core import plotting
+    from disentangle_core.app import common
+
+    fake = types.SimpleNamespace(evaluate_all=lambda model, data: {"mig": 0.25, "mi": torch.ones(10, 5)})
+    monkeypatch.setattr(common, "metrics_module", lambda: fake)
+    monkeypatch.setattr(beta_dial_tab, "metrics_module", lambda: fake)
+    monkeypatch.setattr(plotting, "mi_heatmap", lambda mi: Figure(), raising=False)
+    monkeypatch.setattr(common, "_metric_cache", {})
+    outputs = beta_dial_tab.compare(cache, 5, 4.0)
+    table, heatmaps = outputs[7], outputs[8:]
+    assert table["headers"] == ["model", "mig"] and table["value"][2] == ["beta_vae_dsprites", 0.25]
+    assert len(heatmaps) == 3 and all(isinstance(h, Figure) for h in heatmaps)

@@ -156,7 +156,7 @@ def image_file(image) -> str:
     half-written file. A returned path is copied into Gradio's cache atomically instead.
     """
     buffer = io.BytesIO()
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG", compress_level=1)  # 5x faster than the default, files ~20% larger
     data = buffer.getvalue()
     path = _app_folder("png") / f"{hashlib.sha256(data).hexdigest()[:40]}.png"
     if not path.exists():

@@ -18,6 +18,7 @@ import gradio as gr
 from gradio.i18n import I18nData
 
 from ..models import NonFiniteLossError
+from .inputs import MAX_UPLOAD_BYTES
 
 LANGUAGES = ("en", "ja")
 
@@ -72,4 +73,5 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
 def launch_options(i18n: gr.I18n) -> dict:
     """``demo.launch`` settings: offline (no share link, no analytics, no monitoring), translated."""
     return {"i18n": i18n, "theme": THEME, "share": False, "ssr_mode": False, "mcp_server": False,
-            "enable_monitoring": False, "show_error": False, "footer_links": ["api"]}
+            "enable_monitoring": False, "show_error": False, "footer_links": ["api"],
+            "max_file_size": MAX_UPLOAD_BYTES}  # the server refuses bigger uploads before storing them
