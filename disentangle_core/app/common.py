@@ -175,10 +175,11 @@ class ModelCache:
         self.assets_dir = Path(assets_dir)
         self._models: dict = {}
         self._cards: dict = {}
+        self._names = available_assets(self.assets_dir)  # the manifest, read once
         self._lock = threading.Lock()
 
     def names(self) -> list:
-        return available_assets(self.assets_dir)
+        return list(self._names)
 
     def card(self, name) -> dict:
         check_choice(name, self.names(), "model")

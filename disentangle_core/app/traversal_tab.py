@@ -86,18 +86,16 @@ def view(cache: ModelCache, name, x) -> list:
 
 
 def from_index(cache: ModelCache, name, index) -> list:
-    check_choice(name, cache.names(), "model")
     return view(cache, name, dataset_image(index))
 
 
 def from_upload(cache: ModelCache, name, path) -> list:
-    check_choice(name, cache.names(), "model")
+    check_choice(name, cache.names(), "model")  # before the work of decoding the upload
     return view(cache, name, load_binary_image(path))
 
 
 def on_model(cache: ModelCache, name, x, index) -> list:
     """A new model re-encodes the image on show (the dataset image ``index`` before any was chosen)."""
-    check_choice(name, cache.names(), "model")
     return view(cache, name, dataset_image(index) if x is None else x)
 
 
@@ -117,10 +115,6 @@ def refresh(cache: ModelCache, name, code, *values) -> tuple:
 def make_gif(cache: ModelCache, name, code, *values) -> str:
     loaded = cache.get(name)
     return str(loaded.gif(loaded.edit(code, values)))
-
-
-def random_image() -> int:
-    return random_index()
 
 
 # ---- layout and wiring ----------------------------------------------------------------------------
@@ -158,7 +152,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         shown = [image_state, code_state, source, decoded, grid, *sliders]
         model.change(bind(on_model), [model, image_state, index], shown, preprocess=False, api_name="select_model")
         index.submit(bind(from_index), [model, index], shown, preprocess=False, api_name="from_index")
-        random_button.click(random_image, None, index, api_visibility="private").then(
+        random_button.click(random_index, None, index, api_visibility="private").then(
             bind(from_index), [model, index], shown, preprocess=False, api_visibility="private")
         upload.upload(bind(from_upload), [model, upload], shown, api_name="from_upload")
         demo.load(bind(on_model), [model, image_state, index], shown, preprocess=False, api_visibility="private")
