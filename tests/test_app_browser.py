@@ -1,4 +1,5 @@
-"""End to end in headless Chromium: Japanese page, a slider that redraws, a training run, no requests out.
+"""End to end in headless Chromium: Japanese page, a slider that redraws, a training run, no requests out,
+and the English page for an English browser.
 
 Screenshots of every tab go to ``test-artifacts/``. Skipped when Playwright or ``/usr/bin/chromium``
 is missing (Playwright cannot download its own browser here).
@@ -102,6 +103,14 @@ def test_japanese_page_slider_and_training(server):
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_about.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
+
+            # The same page in an English browser.
+            english = browser.new_context(locale="en-US").new_page()
+            english.route("**/*", only_localhost)
+            english.goto(server, wait_until="domcontentloaded")
+            english.get_by_role("tab", name="Latent traversal").wait_for(timeout=30_000)
+            assert english.get_by_text("Random image").first.is_visible()
+            assert english.get_by_text("ランダムな画像").count() == 0
         finally:
             browser.close()
     assert outside == [], f"the page tried to reach the network: {outside}"

@@ -94,3 +94,16 @@ def test_bad_uploads_get_one_sentence(client, tmp_path, make, words):
 def test_tiny_training_run_through_the_api(client):
     status, grid = client.predict("capacity", 1.0, 10.0, 10, api_name="/train")
     assert status.startswith("10 steps on cpu") and Image.open(grid).width > 64
+
+
+def test_cancel_stops_this_sessions_training(client):
+    import time
+
+    job = client.submit("beta", 4.0, 25.0, 2000, api_name="/train")
+    deadline = time.time() + 60
+    while not job.status().progress_data and time.time() < deadline:  # wait until it is training
+        time.sleep(0.2)
+    assert client.predict(api_name="/cancel") == "cancelling…"
+    with pytest.raises(Exception, match="training cancelled at step"):
+        job.result(timeout=60)
+    assert client.predict(api_name="/cancel") == "no run to cancel"
