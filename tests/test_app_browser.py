@@ -61,7 +61,7 @@ def test_japanese_page_slider_and_training(server):
 
             # The page follows the browser's language: Japanese labels, not the keys or English.
             page.get_by_role("tab", name="潜在変数のトラバーサル").wait_for(timeout=30_000)
-            assert page.get_by_text("ランダムな画像").first.is_visible()
+            page.get_by_role("button", name="ランダムな画像").first.wait_for(timeout=30_000)
             assert page.get_by_text("Random image").count() == 0
 
             # Move the first latent's slider to its end: the decoded image is redrawn.
@@ -109,7 +109,7 @@ def test_japanese_page_slider_and_training(server):
             english.route("**/*", only_localhost)
             english.goto(server, wait_until="domcontentloaded")
             english.get_by_role("tab", name="Latent traversal").wait_for(timeout=30_000)
-            assert english.get_by_text("Random image").first.is_visible()
+            english.get_by_role("button", name="Random image").first.wait_for(timeout=30_000)
             assert english.get_by_text("ランダムな画像").count() == 0
         finally:
             browser.close()
