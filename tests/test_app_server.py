@@ -52,6 +52,9 @@ def test_traversal_session_through_the_api(client):
     assert Image.open(grid).height > 640
     gif = client.predict("beta_vae_dsprites", *moved, api_name="/make_gif")
     assert Image.open(gif).n_frames > 2
+    switched = client.predict("autoencoder_dsprites", 0, api_name="/select_model")  # keeps this session's image
+    assert Image.open(switched[0]).tobytes() == Image.open(outputs[0]).tobytes()
+    assert Image.open(switched[0]).tobytes() != Image.open(client.predict("vae_dsprites", 0, api_name="/from_index")[0]).tobytes()
 
 
 def test_upload_through_the_api(client, tmp_path):
@@ -103,6 +106,9 @@ def test_cancel_stops_this_sessions_training(client):
     deadline = time.time() + 60
     while not job.status().progress_data and time.time() < deadline:  # wait until it is training
         time.sleep(0.2)
+    from disentangle_core.app.train_tab import JOBS
+
+    assert list(JOBS._flags) == [client.session_hash]  # the flag belongs to this browser session
     assert client.predict(api_name="/cancel") == "cancelling…"
     with pytest.raises(Exception, match="training cancelled at step"):
         job.result(timeout=60)
