@@ -58,9 +58,17 @@ def _read(path: Path, device="cpu") -> tuple[dict, dict]:
 
 
 def save_model(path, model, card: dict) -> None:
-    """Write the weights of ``model`` with ``card`` (model name and config are filled in)."""
+    """Write the weights of ``model`` with ``card`` (model name and config are filled in).
+
+    Submodules listed in ``model.training_only`` (FactorVAE's discriminator) are left out.
+    """
     card = {**card, "model": model.name, "config": model.config_dict()}
-    _atomic_save(model.state_dict(), {"card": card}, path)
+    weights = {k: v for k, v in model.state_dict().items() if not _training_only(model, k)}
+    _atomic_save(weights, {"card": card}, path)
+
+
+def _training_only(model, key: str) -> bool:
+    return any(key.startswith(f"{module}.") for module in model.training_only)
 
 
 def load_model(path, device="cpu"):
@@ -69,7 +77,11 @@ def load_model(path, device="cpu"):
     card = metadata["card"]
     model = build_model(card["model"], **card["config"]).to(device)
     weights = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")} or tensors
-    model.load_state_dict(weights)
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    missing = [k for k in missing if not _training_only(model, k)]
+    if missing or unexpected:
+        raise ValueError(f"{path} does not match its card's model {card['model']!r}: "
+                         f"missing {missing[:3]}, unexpected {unexpected[:3]}")
     return model.eval(), card
 
 

@@ -1,4 +1,4 @@
-"""``python -m disentangle_core``: list, inspect, train, publish and traverse models.
+"""``python -m disentangle_core``: list, inspect, train, publish, traverse and evaluate models.
 
 Every failure the user can cause ends in one line on stderr and exit status 2.
 """
@@ -16,6 +16,7 @@ import torch
 from .checkpoints import ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish
 from .data import make_dataset
 from .evaluation import reconstruction_metrics
+from .metrics import COUNTS, evaluate_all
 from .models import MODELS, NonFiniteLossError, build_model
 from .plotting import save_gif, traversal_frames, traversal_grid
 from .presets import PRESETS, get_preset
@@ -61,6 +62,9 @@ def _load(name_or_path: str, device):
     return load_pretrained(name_or_path, device)
 
 
+LIST_METRICS = ("recon_nll", "kl", "mig", "factor_vae")
+
+
 def cmd_list(args) -> None:
     names = available_assets()
     if not names:
@@ -69,7 +73,7 @@ def cmd_list(args) -> None:
     print(f"{'asset':<26} {'model':<12} {'steps':>7}  metrics")
     for name in names:
         card = load_card(name)
-        metrics = "  ".join(f"{k}={v}" for k, v in card.get("metrics", {}).items())
+        metrics = "  ".join(f"{k}={v}" for k, v in card.get("metrics", {}).items() if k in LIST_METRICS)
         print(f"{name:<26} {card['model']:<12} {card.get('steps', '?'):>7}  {metrics}")
 
 
@@ -97,12 +101,41 @@ def cmd_train(args, extra: list[str]) -> None:
     print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
 
 
+HEADLINE = ("recon_nll", "kl", "active_latents", "mig", "factor_vae", "beta_vae",
+            "dci_disentanglement", "dci_completeness", "dci_informativeness", "sap")
+
+
 def cmd_publish(args) -> None:
     model, card = load_model(args.model_file)
     data = make_dataset(card.get("dataset", "dsprites"))
-    metrics = {**card.get("metrics", {}), **reconstruction_metrics(model, data)}
-    target = publish(args.model_file, args.name, card_updates={"metrics": metrics})
+    measured = {**reconstruction_metrics(model, data), **evaluate_all(model, data, counts=args.counts)}
+    metrics = {k: round(measured[k], 3) if isinstance(measured[k], float) else measured[k]
+               for k in HEADLINE if k in measured}
+    updates = {"metrics": metrics, "metric_counts": args.counts, "mi_matrix": measured["mi_matrix"],
+               "factor_names": measured["factor_names"]}
+    target = publish(args.model_file, args.name, card_updates=updates)
+    write_assets_readme()
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {metrics}")
+
+
+def write_assets_readme(assets_dir=ASSETS_DIR) -> None:
+    """Regenerate the tables of checkpoints in ``assets/README.md`` and ``README.md`` from the cards."""
+    full = ["| asset | model | preset | steps | seed | wall time | hardware | size | metrics |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    short = ["| asset | what | steps | metrics |", "|---|---|---|---|"]
+    for name in available_assets(assets_dir):
+        card = load_card(name, assets_dir)
+        size = (Path(assets_dir) / f"{name}.safetensors").stat().st_size / 1e6
+        metrics = ", ".join(f"{k} {v}" for k, v in card.get("metrics", {}).items())
+        full.append(f"| `{name}` | {card['model']} | `{card.get('preset', '')}` | {card.get('steps', '')} | "
+                    f"{card.get('seed', '')} | {card.get('wall_time_s', 0) / 60:.0f} min | {card.get('hardware', '')} | "
+                    f"{size:.2f} MB | {metrics} |")
+        short.append(f"| `{name}` | {card.get('summary', card['model'])} | {card.get('steps', '')} | {metrics} |")
+    for path, rows in ((Path(assets_dir) / "README.md", full), (Path(assets_dir).parent / "README.md", short)):
+        begin, end = "<!-- assets:begin -->", "<!-- assets:end -->"
+        if path.is_file() and begin in path.read_text():
+            head, rest = path.read_text().split(begin, 1)
+            path.write_text(head + begin + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1])
 
 
 def cmd_traverse(args) -> None:
@@ -120,6 +153,27 @@ def cmd_traverse(args) -> None:
         starts = [traverse(model, x, steps=args.steps, index=i) for i in range(3)]
         save_gif(traversal_frames(starts), out)
     print(f"wrote {out}")
+
+
+def format_metrics(result: dict) -> str:
+    """The scores of ``evaluate_all`` as an aligned table, then its latent x factor MI matrix."""
+    matrix, names = result["mi_matrix"], result["factor_names"]
+    lines = [f"{'metric':<28}{'value':>8}"]
+    for key, value in result.items():
+        if key not in ("mi_matrix", "factor_names", "sample_counts"):
+            lines.append(f"{key:<28}{value:>8.3f}" if isinstance(value, float) else f"{key:<28}{value:>8}")
+    lines += ["", "mutual information (nats), latent x factor", "     " + "".join(f"{n:>12}" for n in names)]
+    lines += [f"z{d:<4}" + "".join(f"{v:>12.3f}" for v in row) for d, row in enumerate(matrix)]
+    counts = ", ".join(f"{k}={v}" for k, v in result["sample_counts"].items())
+    return "\n".join(lines + ["", f"sample counts: {counts}"])
+
+
+def cmd_evaluate(args) -> None:
+    device = resolve_device(args.device)
+    model, card = _load(args.name, device)
+    data = make_dataset(card.get("dataset", "dsprites"), device=device)
+    result = evaluate_all(model, data, seed=args.seed, counts=args.counts)
+    print(json.dumps(result, indent=2) if args.json else format_metrics(result))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,11 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="copy a trained model into assets/ with measured metrics")
     p.add_argument("model_file")
     p.add_argument("--name", required=True)
+    p.add_argument("--counts", choices=list(COUNTS), default="standard", help="sample counts of the metrics")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--seed", type=int, default=0, help="which random images to start from")
+    p = sub.add_parser("evaluate", help="every disentanglement metric of an asset (BetaVAE, FactorVAE, MIG, DCI, SAP)")
+    p.add_argument("name", help="asset name or path to a .safetensors model")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--counts", choices=list(COUNTS), default="full",
+                   help="sample counts: full (disentanglement_lib's; ~30 min on one CPU core), "
+                        "standard (the asset cards'; ~4 min), quick (seconds; indicative only)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
+    p.add_argument("--device", default="auto", help="where to encode the images: auto, cpu, cuda, ...")
     return parser
 
 
@@ -157,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             cmd_train(args, extra)
         else:
-            {"list": cmd_list, "info": cmd_info, "publish": cmd_publish, "traverse": cmd_traverse}[args.command](args)
+            commands = {"list": cmd_list, "info": cmd_info, "publish": cmd_publish, "traverse": cmd_traverse,
+                        "evaluate": cmd_evaluate}
+            commands[args.command](args)
     except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -59,3 +59,42 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """Elementwise log N(z; mu, exp(logvar)); broadcasts, so (B, 1, D) vs (1, B, D) gives all pairs."""
     return -0.5 * (math.log(2 * math.pi) + logvar + (z - mu).square() * (-logvar).exp())
+
+
+# ---- total correlation (β-TCVAE, Chen et al. 2018) -------------------------------------------------
+
+
+def log_q_pairs(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """(B, B, D) log q(z_i,d | x_j): the density of every sample i under every posterior j, per latent."""
+    return gaussian_log_density(z[:, None, :], mu[None, :, :], logvar[None, :, :])
+
+
+def log_qz_minibatch_weighted(log_pairs: torch.Tensor, dataset_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Minibatch-weighted sampling estimates of log q(z_i) and of sum_d log q(z_i,d), each (B,).
+
+    Chen et al. (2018), section 4.1: log q(z_i) ~ log sum_j q(z_i | x_j) - log(N M), with N the dataset size
+    and M the batch size; the same for each latent's marginal q(z_i,d).
+    """
+    log_norm = math.log(log_pairs.shape[1] * dataset_size)
+    log_qz = torch.logsumexp(log_pairs.sum(2), dim=1) - log_norm  # (B,) joint over latents
+    log_prod_marginals = (torch.logsumexp(log_pairs, dim=1) - log_norm).sum(1)  # (B,)
+    return log_qz, log_prod_marginals
+
+
+def kl_decomposition(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, dataset_size: int) -> dict:
+    """Chen et al. (2018), section 3: E[KL(q(z|x) || p(z))] = index-code MI + total correlation + dimension-wise KL.
+
+    Each term is a batch mean of sampled log densities, so the three sum exactly to the sampled KL:
+      mi = log q(z|x) - log q(z),  tc = log q(z) - sum_d log q(z_d),  dim_kl = sum_d log q(z_d) - log p(z).
+    """
+    log_qz_x = gaussian_log_density(z, mu, logvar).sum(1)  # (B,)
+    log_pz = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z)).sum(1)  # (B,) N(0, 1) prior
+    log_qz, log_prod_marginals = log_qz_minibatch_weighted(log_q_pairs(z, mu, logvar), dataset_size)
+    return {"mi": (log_qz_x - log_qz).mean(), "tc": (log_qz - log_prod_marginals).mean(),
+            "dim_kl": (log_prod_marginals - log_pz).mean()}
+
+
+def permute_latents(z: torch.Tensor) -> torch.Tensor:
+    """Shuffle each latent independently across the batch: samples of prod_d q(z_d) (Kim & Mnih, Alg. 1)."""
+    order = torch.rand(z.shape, device=z.device).argsort(dim=0)  # (B, D) an independent permutation per column
+    return z.gather(0, order)

@@ -36,6 +36,13 @@ PRESETS = {
     "beta_vae_dsprites": Preset(
         model="beta_vae", config={"beta": 4.0}, steps=CPU_STEPS,
         summary="β-VAE, β = 4, 10 latents", paper="Higgins et al. 2017 (β = 4 on dSprites)"),
+    # the β sweep: β = 1 is vae_dsprites and β = 4 is beta_vae_dsprites
+    "beta_vae_b2_dsprites": Preset(
+        model="beta_vae", config={"beta": 2.0}, steps=CPU_STEPS, summary="β-VAE, β = 2, 10 latents (β sweep)"),
+    "beta_vae_b8_dsprites": Preset(
+        model="beta_vae", config={"beta": 8.0}, steps=CPU_STEPS, summary="β-VAE, β = 8, 10 latents (β sweep)"),
+    "beta_vae_b16_dsprites": Preset(
+        model="beta_vae", config={"beta": 16.0}, steps=CPU_STEPS, summary="β-VAE, β = 16, 10 latents (β sweep)"),
     "capacity_vae_dsprites": Preset(
         model="beta_vae",
         config={"objective": "capacity", "gamma": 1000.0, "capacity_max": 25.0, "capacity_steps": CPU_STEPS},
@@ -43,6 +50,16 @@ PRESETS = {
         summary="β-VAE with capacity annealing, γ = 1000, C: 0 -> 25 nats",
         paper="Burgess et al. 2018: γ = 1000, C_max = 25 nats over 100k of 300k steps; "
               "the CPU recipe raises C over its whole (shorter) run"),
+    "beta_tcvae_dsprites": Preset(
+        model="beta_tcvae", config={"alpha": 1.0, "beta": 6.0, "gamma": 1.0, "dataset_size": 737_280},
+        steps=CPU_STEPS,
+        summary="β-TCVAE, α = 1, β = 6, γ = 1, minibatch-weighted sampling over N = 737,280",
+        paper="Chen et al. 2018 (β = 6 on dSprites); the kit's convolutional encoder and lr 5e-4"),
+    "factor_vae_dsprites": Preset(
+        model="factor_vae", config={"gamma": 35.0}, steps=CPU_STEPS, batch_size=128,
+        summary="FactorVAE, γ = 35; each batch of 128 is split into 64 for the VAE and 64 to permute",
+        paper="Kim & Mnih 2018: γ = 35 on dSprites, two batches of 64, VAE Adam 1e-4 (0.9, 0.999), "
+              "discriminator Adam 1e-4 (0.5, 0.9)"),
 }
 
 

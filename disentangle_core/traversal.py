@@ -96,31 +96,3 @@ def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, ind
     z0 = model.eval().representation(x_ref[index : index + 1])[0]
     return traverse_code(model, z0, x_ref, steps, span)
 
-
-def match_factors(codes: torch.Tensor, factors: torch.Tensor, names: tuple, bins: int = 20,
-                  threshold: float = 0.3) -> dict:
-    """{latent: factor name} for latents that carry a clear share of one factor's information.
-
-    ``codes`` (N, D) and integer ``factors`` (N, K). Each latent is cut into ``bins`` equal-count bins
-    and scored by I(z_d; v_k) / H(v_k), the fraction of the factor's entropy it explains (the
-    normalisation of the MIG, Chen et al. 2018). A latent is named after its best factor when that
-    fraction reaches ``threshold``; a constant latent is never named.
-    """
-    from sklearn.metrics import mutual_info_score
-
-    codes, factors = codes.float().cpu(), factors.long().cpu()
-    names_by_latent = {}
-    for d in range(codes.shape[1]):
-        edges = torch.quantile(codes[:, d], torch.linspace(0, 1, bins + 1)[1:-1])
-        binned = torch.bucketize(codes[:, d].contiguous(), edges).numpy()
-        if len(set(binned.tolist())) < 2:
-            continue
-        scores = []
-        for k in range(factors.shape[1]):
-            entropy = mutual_info_score(factors[:, k].numpy(), factors[:, k].numpy())
-            mi = mutual_info_score(factors[:, k].numpy(), binned)
-            scores.append(mi / entropy if entropy > 0 else 0.0)
-        best = max(range(len(scores)), key=scores.__getitem__)
-        if scores[best] >= threshold:
-            names_by_latent[d] = names[best]
-    return names_by_latent

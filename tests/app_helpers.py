@@ -8,27 +8,35 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 import torch
 
 from disentangle_core.checkpoints import publish, save_model
-from disentangle_core.data import ProceduralDSprites
+from disentangle_core.data import FACTOR_NAMES, ProceduralDSprites
+from disentangle_core.metrics import mig, mutual_info_matrix
 from disentangle_core.models import build_model
 from disentangle_core.presets import PRESETS
 from disentangle_core.train import train
 
 TINY_STEPS = 30
+APP_MODELS = ("autoencoder_dsprites", "vae_dsprites", "beta_vae_dsprites", "capacity_vae_dsprites")
 
 
-def make_tiny_assets(folder, names=tuple(PRESETS)) -> None:
-    """Train each preset's model for ``TINY_STEPS`` steps and publish it into ``folder``."""
+def make_tiny_assets(folder, names=APP_MODELS) -> None:
+    """Train each preset's model for ``TINY_STEPS`` steps and publish it into ``folder`` with a card
+    like the real ones (scores and a latent x factor MI matrix, here from 500 codes)."""
     for name in names:
         preset = PRESETS[name]
         torch.manual_seed(0)
         model = build_model(preset.model, **preset.config)
         result = train(model, ProceduralDSprites(), steps=TINY_STEPS, batch_size=16, device="cpu", progress=False)
+        batch = ProceduralDSprites().sample(500, torch.Generator().manual_seed(1))
+        codes, factors = result.model.representation(batch["x"]).double().numpy(), batch["factors"].numpy()
         model_file = folder / f"{name}.trained.safetensors"
         save_model(model_file, result.model, {"preset": name, "steps": TINY_STEPS, "hardware": "test"})
-        publish(model_file, name, assets_dir=folder, card_updates={"metrics": {"recon_nll": 1.0}})
+        publish(model_file, name, assets_dir=folder, card_updates={
+            "metrics": {"recon_nll": 1.0, "mig": round(mig(codes, factors), 3)},
+            "mi_matrix": mutual_info_matrix(codes, factors).round(4).tolist(), "factor_names": list(FACTOR_NAMES)})
         model_file.unlink()
 
 
@@ -45,3 +53,12 @@ def tiny_assets_dir(tmp_path_factory):
         folder.mkdir(exist_ok=True)
         make_tiny_assets(folder)
     return folder
+
+
+@pytest.fixture(autouse=True, scope="module")
+def app_torch_threads():
+    """Run as the app does (``demo_app.TORCH_THREADS``, one thread per request), then restore."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

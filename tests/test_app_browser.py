@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from app_helpers import free_port, tiny_assets_dir
+from app_helpers import app_torch_threads, free_port, tiny_assets_dir  # noqa: F401  (autouse)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

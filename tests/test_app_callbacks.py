@@ -7,7 +7,7 @@ import re
 import gradio as gr
 import pytest
 import torch
-from app_helpers import tiny_assets_dir
+from app_helpers import app_torch_threads, tiny_assets_dir  # noqa: F401  (autouse)
 from PIL import Image
 
 from disentangle_core.app import about_tab, beta_dial_tab, train_tab, traversal_tab
@@ -81,8 +81,8 @@ def test_upload_is_encoded(cache, tmp_path):
     (lambda c: traversal_tab.preview(c, "beta_vae_dsprites", None, 0.0), "no image is loaded yet"),
     (lambda c: traversal_tab.preview(c, "beta_vae_dsprites", [0.0] * 10, *[1e6] * 10), "latent z"),
     (lambda c: traversal_tab.preview(c, "beta_vae_dsprites", [0.0] * 10, *["x"] * 10), "must be a number"),
-    (lambda c: beta_dial_tab.compare(c, 1, 2.5), "no shipped model has β = 2.5; shipped β values: 1, 4"),
-    (lambda c: beta_dial_tab.compare(c, 1, 40), "between 1 and 4"),
+    (lambda c: beta_dial_tab.compare(c, 1, 1.0), "no shipped model has β = 2^1 = 2; shipped β values: 1, 4"),
+    (lambda c: beta_dial_tab.compare(c, 1, 40), "log₂ β must be between 0 and 2"),
     (lambda c: about_tab.card_table(c, "nope"), "unknown checkpoint 'nope'"),
 ])
 def test_bad_values_get_one_sentence(cache, call, words):
@@ -98,13 +98,26 @@ def test_user_errors_turns_value_errors_into_gradio_errors(cache):
 
 
 def test_beta_dial_compares_three_models(cache):
-    outputs = beta_dial_tab.compare(cache, 1234, 4.0)
+    outputs = beta_dial_tab.compare(cache, 1234, 2.0)  # log2 β = 2: β = 4
     source, *grids = (Image.open(path) for path in outputs[:4])
-    charts, name = outputs[4:6], outputs[6]
+    charts, name, heatmaps, table = outputs[4:6], outputs[6], outputs[7:10], outputs[10]
     assert source.size == (256, 256) and all(g.height > 640 for g in grids)
     assert all(len(chart.axes[0].patches) == 10 for chart in charts)
-    assert "beta_vae_dsprites" in name
-    assert "vae_dsprites" in beta_dial_tab.compare(cache, 1234, 1.0)[6]
+    assert "β = 4" in name and "beta_vae_dsprites" in name
+    assert all(len(h.axes[0].get_yticklabels()) == 10 for h in heatmaps)  # a row per latent
+    assert table["headers"] == ["", "autoencoder_dsprites", "vae_dsprites", "beta_vae_dsprites"]
+    assert [row[0] for row in table["value"]] == ["recon_nll", "mig"]
+    assert "`vae_dsprites`" in beta_dial_tab.compare(cache, 1234, 0.0)[6]
+
+
+def test_factor_names_come_from_the_card_mi_matrix(cache):
+    from disentangle_core.app.common import mi_matrix
+    from disentangle_core.plotting import matched_factor_names
+
+    loaded = cache.get("vae_dsprites")
+    assert mi_matrix(loaded.model, loaded.card) == loaded.card["mi_matrix"]
+    expected = matched_factor_names(loaded.card["mi_matrix"], loaded.card["factor_names"], active=loaded.active_mask)
+    assert loaded.factors == expected
 
 
 def test_about_card_lists_recipe_and_metrics(cache):
@@ -191,24 +204,3 @@ def test_image_files_are_named_by_content_and_shared():
     first, again = image_file(Image.new("L", (8, 8), 3)), image_file(Image.new("L", (8, 8), 3))
     other = image_file(Image.new("L", (8, 8), 4))
     assert first == again != other and Image.open(first).getpixel((0, 0)) == 3
-
-
-def test_metrics_appear_once_the_metrics_module_exists(cache, monkeypatch):
-    """The staged integration: with ``metrics.evaluate_all`` and ``plotting.mi_heatmap`` present, the β dial
-    adds a score table and an MI heatmap per model."""
-    import types
-
-    from matplotlib.figure import Figure
-
-    from disentangle_core import plotting
-    from disentangle_core.app import common
-
-    fake = types.SimpleNamespace(evaluate_all=lambda model, data: {"mig": 0.25, "mi": torch.ones(10, 5)})
-    monkeypatch.setattr(common, "metrics_module", lambda: fake)
-    monkeypatch.setattr(beta_dial_tab, "metrics_module", lambda: fake)
-    monkeypatch.setattr(plotting, "mi_heatmap", lambda mi: Figure(), raising=False)
-    monkeypatch.setattr(common, "_metric_cache", {})
-    outputs = beta_dial_tab.compare(cache, 5, 4.0)
-    table, heatmaps = outputs[7], outputs[8:]
-    assert table["headers"] == ["model", "mig"] and table["value"][2] == ["beta_vae_dsprites", 0.25]
-    assert len(heatmaps) == 3 and all(isinstance(h, Figure) for h in heatmaps)

@@ -8,15 +8,14 @@ import struct
 import zlib
 
 import pytest
+from app_helpers import app_torch_threads  # noqa: F401  (autouse)
 import torch
-from matplotlib.figure import Figure
 from PIL import Image
 
 from disentangle_core.app.common import dial_step
 from disentangle_core.app.inputs import MAX_UPLOAD_SIDE, check_choice, check_number, load_binary_image
 from disentangle_core.models import build_model
-from disentangle_core.plotting import kl_bar_chart
-from disentangle_core.traversal import match_factors, traverse, traverse_code
+from disentangle_core.traversal import traverse, traverse_code
 
 
 # ---- numbers and choices --------------------------------------------------------------------------
@@ -134,24 +133,9 @@ def test_traverse_code_of_an_image_code_is_traverse():
     torch.testing.assert_close(got.images, expected.images)
 
 
-def test_match_factors_finds_copied_factors_and_ignores_noise():
-    generator = torch.Generator().manual_seed(0)
-    factors = torch.stack([torch.randint(6, (2000,), generator=generator),
-                           torch.randint(32, (2000,), generator=generator)], dim=1)
-    codes = torch.stack([factors[:, 1].float() + 0.01 * torch.randn(2000, generator=generator),  # posX
-                         torch.randn(2000, generator=generator),  # noise
-                         torch.zeros(2000)], dim=1)  # a dead latent
-    assert match_factors(codes, factors, ("scale", "posX")) == {0: "posX"}
-
-
-def test_kl_bar_chart_is_a_figure_with_a_bar_per_latent():
-    figure = kl_bar_chart(torch.tensor([0.0, 2.5, 0.3]), title="β-VAE")
-    assert isinstance(figure, Figure)
-    axes = figure.axes[0]
-    assert len(axes.patches) == 3 and axes.get_title() == "β-VAE"
-
-
 def test_dial_step_lands_on_every_value():
+    assert dial_step([0.0, 2.0]) == 2.0  # log2 of β = 1, 4
+    assert dial_step([0.0, 1.0, 2.0, 3.0, 4.0]) == 1.0
     assert dial_step([1.0, 4.0]) == 3.0
     assert dial_step([1.0, 2.0, 4.0, 16.0]) == 1.0
     assert dial_step([0.5, 1.0, 4.0]) == 0.5

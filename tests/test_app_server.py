@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import pytest  # noqa: E402
-from app_helpers import free_port, tiny_assets_dir  # noqa: E402
+from app_helpers import app_torch_threads, free_port, tiny_assets_dir  # noqa: E402, F401  (autouse)
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -70,7 +70,8 @@ def test_upload_through_the_api(client, tmp_path):
     (("beta_vae_dsprites", 10**7), "/from_index", "must be between 0 and 737279"),
     (("beta_vae_dsprites", "ten"), "/from_index", "must be a number"),
     (("beta_vae_dsprites", *["x"] * 10), "/preview", "must be a number"),
-    ((1234, 3.0), "/compare", "no shipped model has β = 3"),
+    ((1234, 1.0), "/compare", "no shipped model has β = 2^1"),
+    ((1234, 3.0), "/compare", "log₂ β must be between 0 and 2"),
     (("beta", 4, 25, 100_000), "/train", "at most 2,000 steps on a CPU"),
     (("beta", "lots", 25, 10), "/train", "β must be a number"),
     (("info", 4, 25, 10), "/train", "unknown objective 'info'"),

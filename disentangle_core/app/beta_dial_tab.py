@@ -1,22 +1,26 @@
 """Tab "Entangled vs disentangled": the autoencoder, the VAE and a β-VAE side by side on one input.
 
-The β dial picks the third model among the shipped β-VAEs. When the metrics module is present, each
-model's MI heatmap and a table of disentanglement scores appear under the traversals.
+The β dial picks the third model among the shipped β-VAEs. Under each model: its KL per latent, the
+mutual information between its latents and the factors, and below all three the scores in their cards.
 """
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import gradio as gr
 
+from ..data import FACTOR_NAMES
 from ..data.dsprites import NUM_IMAGES
-from ..plotting import enlarge, kl_bar_chart
-from .common import ModelCache, dataset_image, dial_step, image_file, metric_report, metrics_module, random_index
+from ..plotting import enlarge, kl_bar_chart, mi_heatmap
+from .common import ModelCache, dataset_image, dial_step, image_file, mi_matrix, random_index
 from .inputs import check_number
 from .ui import t, user_errors
 
 AUTOENCODER, VAE = "autoencoder_dsprites", "vae_dsprites"
+SCORES = ("recon_nll", "kl", "active_latents", "mig", "factor_vae", "beta_vae", "dci_disentanglement",
+          "dci_completeness", "dci_informativeness", "sap")
 
 TEXT = {
     "en": {
@@ -29,8 +33,9 @@ TEXT = {
         "dial.index": "Dataset image number",
         "dial.index_info": "The input shared by the three models; press Enter to load it.",
         "dial.random": "Random image",
-        "dial.beta": "β dial",
-        "dial.beta_info": "The weight of the KL term; only β values with a shipped model can be chosen.",
+        "dial.beta": "β dial (log₂ β)",
+        "dial.beta_info": "The weight β of the KL term, on a doubling scale: 0 is β = 1 (the VAE), 2 is β = 4, "
+                          "4 is β = 16. It stops only at the β values of shipped models.",
         "dial.input": "Input",
         "dial.autoencoder": "Autoencoder (entangled baseline)",
         "dial.vae": "VAE (β = 1)",
@@ -38,8 +43,9 @@ TEXT = {
         "dial.no_kl": "An autoencoder has no prior, hence no KL per latent: nothing pushes its code to be "
                       "factorised.",
         "dial.kl": "KL per latent (nats): a latent above the dashed line carries information",
-        "dial.metrics": "Disentanglement scores (higher is more disentangled) and mutual information "
-                        "between latents and factors",
+        "dial.mi": "Mutual information between each latent and each factor (nats): one bright cell per "
+                   "row is a disentangled latent",
+        "dial.scores": "Scores from the checkpoint cards (higher is more disentangled; recon_nll and kl in nats)",
         "dial.compare": "Compare",
     },
     "ja": {
@@ -52,8 +58,9 @@ TEXT = {
         "dial.index": "データセット画像の番号",
         "dial.index_info": "三つのモデルに共通の入力。Enter で読み込みます。",
         "dial.random": "ランダムな画像",
-        "dial.beta": "β ダイヤル",
-        "dial.beta_info": "KL 項の重み。同梱モデルのある β だけを選べます。",
+        "dial.beta": "β ダイヤル（log₂ β）",
+        "dial.beta_info": "KL 項の重み β を倍々の目盛りで選びます：0 は β = 1（VAE）、2 は β = 4、4 は β = 16。"
+                          "同梱モデルのある β でだけ止まります。",
         "dial.input": "入力",
         "dial.autoencoder": "オートエンコーダー（もつれたベースライン）",
         "dial.vae": "VAE（β = 1）",
@@ -61,7 +68,8 @@ TEXT = {
         "dial.no_kl": "オートエンコーダーには事前分布がないため、潜在変数ごとの KL もありません。"
                       "符号を因子ごとに分ける力は働きません。",
         "dial.kl": "潜在変数ごとの KL（nats）：破線より上の潜在変数が情報を運んでいます",
-        "dial.metrics": "もつれの解け具合のスコア（高いほど良い）と、潜在変数と生成因子の相互情報量",
+        "dial.mi": "各潜在変数と各生成因子の相互情報量（nats）。一行に明るいセルが一つなら、もつれの解けた潜在変数です",
+        "dial.scores": "チェックポイントのカードにあるスコア（高いほどもつれが解けている。recon_nll と kl は nats）",
         "dial.compare": "比較する",
     },
 }
@@ -70,31 +78,35 @@ TEXT = {
 # ---- callbacks ------------------------------------------------------------------------------------
 
 
-def beta_model(cache: ModelCache, beta) -> str:
-    """The shipped β-VAE with this β."""
+def beta_model(cache: ModelCache, log2_beta) -> str:
+    """The shipped β-VAE at the dial's position: the dial is log₂ β, as β sweeps double (1, 2, 4, ...)."""
     betas = cache.betas()
     if not betas:
         raise ValueError("no β-VAE is shipped in assets/, so the β dial has nothing to show")
-    beta = check_number(beta, "β", min(betas), max(betas))
-    if beta not in betas:
-        raise ValueError(f"no shipped model has β = {beta:g}; shipped β values: {', '.join(f'{b:g}' for b in betas)}")
-    return betas[beta]
+    shipped = ", ".join(f"{b:g}" for b in betas)
+    log2_beta = check_number(log2_beta, "log₂ β", math.log2(min(betas)), math.log2(max(betas)))
+    for b, name in betas.items():
+        if math.isclose(math.log2(b), log2_beta, abs_tol=1e-6):
+            return name
+    raise ValueError(f"no shipped model has β = 2^{log2_beta:g} = {2 ** log2_beta:.3g}; shipped β values: {shipped}")
 
 
-def compare(cache: ModelCache, index, beta) -> list:
-    """[input, 3 grids, 2 KL charts, the β-VAE's name, (metric table, 3 MI heatmaps)] on one input."""
+def compare(cache: ModelCache, index, log2_beta) -> list:
+    """[input, 3 grids, 2 KL charts, the β-VAE's name, 3 MI heatmaps, score table] on one input."""
     x = dataset_image(index)
-    names = [AUTOENCODER, VAE, beta_model(cache, beta)]
+    names = [AUTOENCODER, VAE, beta_model(cache, log2_beta)]
     models = [cache.get(name) for name in names]
     grids = [image_file(m.grid(m.encode(x))) for m in models]
-    charts = [kl_bar_chart(m.activity, title=m.name) for m in models[1:]]
-    outputs = [image_file(enlarge(x)), *grids, *charts, f"**{names[2]}**"]
-    if metrics_module() is not None:
-        reports = [metric_report(m) for m in models]
-        table = [[m.name, *report[0].values()] for m, report in zip(models, reports)]
-        headers = ["model", *reports[0][0].keys()]
-        outputs += [gr.update(value=table, headers=headers), *(report[1] for report in reports)]
-    return outputs
+    charts = [kl_bar_chart(m.activity) for m in models[1:]]
+    heatmaps = [mi_heatmap(mi_matrix(m.model, m.card), FACTOR_NAMES, active=m.active_mask) for m in models]
+    return [image_file(enlarge(x)), *grids, *charts, f"**β = {models[2].card['config']['beta']:g}** · `{names[2]}`", *heatmaps, score_table(models)]
+
+
+def score_table(models) -> dict:
+    """The scores in the models' cards (measured when each asset was published): a row per score."""
+    keys = [k for k in SCORES if any(k in m.card.get("metrics", {}) for m in models)]
+    rows = [[k, *(m.card.get("metrics", {}).get(k, "–") for m in models)] for k in keys]
+    return gr.update(value=rows, headers=["", *(m.name for m in models)])
 
 
 # ---- layout and wiring ----------------------------------------------------------------------------
@@ -102,7 +114,7 @@ def compare(cache: ModelCache, index, beta) -> list:
 
 def build(demo: gr.Blocks, cache: ModelCache) -> None:
     bind = lambda fn: user_errors(partial(fn, cache))  # noqa: E731
-    betas = list(cache.betas()) or [1.0]
+    dial = [math.log2(b) for b in cache.betas()] or [0.0]  # log₂ β of the shipped β-VAEs
     with gr.Tab(t("dial.tab"), id="beta_dial") as tab:
         gr.Markdown(t("dial.intro"))
         with gr.Row():
@@ -110,10 +122,10 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                 index = gr.Number(value=1234, precision=0, minimum=0, maximum=NUM_IMAGES - 1,
                                   label=t("dial.index"), info=t("dial.index_info"))
                 random_button = gr.Button(t("dial.random"), size="sm")
-                beta = gr.Slider(min(betas), max(betas), value=max(betas), step=dial_step(betas),
+                beta = gr.Slider(min(dial), max(dial), value=2.0 if 2.0 in dial else max(dial), step=dial_step(dial),
                                  label=t("dial.beta"), info=t("dial.beta_info"), elem_id="beta-dial")
                 source = gr.Image(label=t("dial.input"), interactive=False, height=140, buttons=[], format="png")
-            grids, charts = [], []
+            grids, charts, heatmaps = [], [], []
             for column, key in enumerate(("dial.autoencoder", "dial.vae", "dial.beta_vae")):
                 with gr.Column(scale=2, min_width=260):
                     gr.Markdown(f"### {t(key)}")
@@ -125,13 +137,10 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                         gr.Markdown(t("dial.no_kl"))
                     else:
                         charts.append(gr.Plot(label=t("dial.kl"), format="png"))
-        outputs = [source, *grids, *charts, beta_name]
-        if metrics_module() is not None:
-            gr.Markdown(f"### {t('dial.metrics')}")
-            table = gr.Dataframe(interactive=False)
-            with gr.Row():
-                heatmaps = [gr.Plot(show_label=False, format="png") for _ in range(3)]
-            outputs += [table, *heatmaps]
+                    heatmaps.append(gr.Plot(label=t("dial.mi"), format="png"))
+        gr.Markdown(f"### {t('dial.scores')}")
+        table = gr.Dataframe(interactive=False, elem_id="dial-scores")
+        outputs = [source, *grids, *charts, beta_name, *heatmaps, table]
 
         inputs = [index, beta]
         show = dict(fn=bind(compare), inputs=inputs, outputs=outputs, preprocess=False)

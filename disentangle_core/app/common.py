@@ -8,8 +8,6 @@ by activity on a fixed reference batch, each latent's sweep range, and the facto
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import io
 import math
 import os
@@ -27,8 +25,9 @@ from ..checkpoints import ASSETS_DIR, available_assets, load_card, load_pretrain
 from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sprites
 from ..data.dsprites import NUM_IMAGES
 from ..evaluation import ACTIVE_KL
-from ..plotting import enlarge, save_gif, traversal_frames, traversal_grid, traversal_labels
-from ..traversal import decode_images, match_factors, rank_latents, sweep, traversal_limits
+from ..metrics import mutual_info_matrix
+from ..plotting import enlarge, matched_factor_names, save_gif, traversal_frames, traversal_grid, traversal_labels
+from ..traversal import decode_images, rank_latents, sweep, traversal_limits
 from .inputs import check_choice, check_number
 
 SPAN = 3.0  # sweep [-3, 3] for latents with a N(0, 1) prior (99.7% of the prior's mass)
@@ -66,13 +65,12 @@ class LoadedModel:
     lows: list  # (D,) sweep range of each latent
     highs: list
     factors: dict = field(default_factory=dict)  # {latent: matched factor name}
+    active_mask: list = field(default_factory=list)  # (D,) latents in use (KL >= ACTIVE_KL; all for an autoencoder)
 
     @property
     def active(self) -> list:
-        """Latents worth a slider: KL above the 'active' threshold (all codes of an autoencoder)."""
-        if not self.model.has_prior:
-            return list(self.dims)
-        return [d for d in self.dims if self.activity[d] > ACTIVE_KL] or self.dims[:1]
+        """Latents worth a slider, most active first (at least one)."""
+        return [d for d in self.dims if self.active_mask[d]] or self.dims[:1]
 
     def slider_label(self, d: int) -> str:
         matched = f" ≈ {self.factors[d]}" if d in self.factors else ""
@@ -201,8 +199,9 @@ class ModelCache:
         batch = reference_batch()
         dims, activity = rank_latents(model, batch["x"])
         lows, highs = traversal_limits(model, batch["x"], SPAN)
-        factors = match_factors(model.representation(batch["x"]), batch["factors"], FACTOR_NAMES)
-        return LoadedModel(name, model, card, dims, activity, lows.tolist(), highs.tolist(), factors)
+        active = [bool(a >= ACTIVE_KL) or not model.has_prior for a in activity]
+        return LoadedModel(name, model, card, dims, activity, lows.tolist(), highs.tolist(),
+                           matched_factor_names(mi_matrix(model, card), FACTOR_NAMES, active=active), active)
 
     def betas(self) -> dict:
         """{β: asset name} for the shipped β-VAEs with the plain β objective (β = 1 is the VAE)."""
@@ -213,6 +212,15 @@ class ModelCache:
             if card.get("model") == "beta_vae" and config.get("objective", "beta") == "beta":
                 betas[float(config["beta"])] = name
         return dict(sorted(betas.items()))
+
+
+def mi_matrix(model, card: dict):
+    """(D, K) latent x factor mutual information in nats: the card's (measured on 10,000 codes when the
+    asset was published) or, for a card without one, estimated on the reference batch."""
+    if "mi_matrix" in card and card.get("factor_names", list(FACTOR_NAMES)) == list(FACTOR_NAMES):
+        return card["mi_matrix"]
+    batch = reference_batch()
+    return mutual_info_matrix(model.representation(batch["x"]).double().numpy(), batch["factors"].numpy())
 
 
 def dial_step(values) -> float:
@@ -256,36 +264,3 @@ class TrainingJobs:
         with self._lock:
             self._flags.pop(session, None)
 
-
-# ---- disentanglement metrics (present once the metrics module lands) ------------------------------
-
-
-def metrics_module():
-    """``disentangle_core.metrics`` when it provides ``evaluate_all``, else None."""
-    if importlib.util.find_spec("disentangle_core.metrics") is None:
-        return None
-    module = importlib.import_module("disentangle_core.metrics")
-    return module if hasattr(module, "evaluate_all") else None
-
-
-_metric_cache: dict = {}
-_metric_lock = threading.Lock()
-
-
-def metric_report(loaded: LoadedModel) -> tuple:
-    """``(scores, mi_figure)`` of a shipped model, computed once: the scalar scores of
-    ``metrics.evaluate_all`` and, when ``plotting.mi_heatmap`` exists, its latent-factor MI heatmap."""
-    from .. import plotting
-
-    metrics = metrics_module()
-    if metrics is None:
-        return {}, None
-    with _metric_lock:
-        if loaded.name not in _metric_cache:
-            _metric_cache[loaded.name] = metrics.evaluate_all(loaded.model, ProceduralDSprites())
-        scores = _metric_cache[loaded.name]
-    table = {k: round(float(v), 3) for k, v in scores.items() if isinstance(v, (int, float))}
-    figure = None
-    if "mi" in scores and hasattr(plotting, "mi_heatmap"):
-        figure = plotting.mi_heatmap(scores["mi"])
-    return table, figure

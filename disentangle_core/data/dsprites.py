@@ -29,10 +29,16 @@ SHAPE_NAMES = ("square", "ellipse", "heart")
 IMAGE_SIZE = 64
 NPZ_ENV = "DSPRITES_NPZ"
 
-# Sprite geometry in pixels of the 64x64 canvas: centres span [10, 54] and a scale-1 sprite has a
-# half-size of 9 px, so every sprite stays (nearly) inside the canvas at any rotation.
-_CENTRE_MIN, _CENTRE_SPAN, _HALF_SIZE = 10.0, 44.0, 9.0
-
+# Sprite geometry in pixels of the 64x64 canvas: posX/posY step one pixel per class, so centres lie on
+# pixel centres 16.5 .. 47.5, and a scale-1 sprite has a half-size of 9 px: every sprite stays inside
+# the canvas at any rotation (9 * sqrt(2) < 16).
+_CENTRE_MIN, _HALF_SIZE = 16, 9.0
+_TEMPLATE, _T_CENTRE = 41, 20  # each sprite is first drawn on a 41x41 patch around pixel 20
+# The bank canvas: image row y of a sprite at posY class ky is patch row y - ky + 4 (in -27 .. 67), so the
+# patch sits at offset 27 of a 95-pixel canvas and image row y is bank row y - ky + _ORIGIN.
+_BANK_AT = (FACTOR_SIZES[4] - 1) - (_T_CENTRE - _CENTRE_MIN)  # 27
+_BANK = _BANK_AT + IMAGE_SIZE + (_T_CENTRE - _CENTRE_MIN)  # 95
+_ORIGIN = _BANK_AT + _T_CENTRE - _CENTRE_MIN  # 31
 
 def factor_values(name: str) -> torch.Tensor:
     """The real-valued grid of one factor, as in the official file's ``latents_values``."""
@@ -70,33 +76,69 @@ def sample_classes(n: int, generator: torch.Generator | None = None) -> torch.Te
     return torch.stack(cols, dim=1)
 
 
-def render_sprites(classes: torch.Tensor, image_size: int = IMAGE_SIZE) -> torch.Tensor:
-    """Render (B, 5) factor classes into (B, 1, H, W) binary float images on ``classes.device``.
+def _draw(shape, scale, theta, cx, cy, size: int) -> torch.Tensor:
+    """Draw sprites exactly from their implicit equations on a (B, size, size) canvas.
 
-    Every pixel is mapped into the sprite's own frame (translate, rotate by -orientation, divide by
-    the size) and tested against the implicit equation of each shape; no per-image Python.
+    Every pixel centre is mapped into the sprite's own frame (translate, rotate by -orientation, divide
+    by the size) and tested against the shape's equation. Inputs are (B, 1, 1) tensors.
     """
-    device = classes.device
-    classes = classes.long()
-    value = lambda i: factor_values(FACTOR_NAMES[i]).to(device)[classes[:, i]][:, None, None]
-    scale, theta = value(1), value(2)  # (B, 1, 1)
-    px = image_size / IMAGE_SIZE
-    cx = (_CENTRE_MIN + _CENTRE_SPAN * value(3)) * px
-    cy = (_CENTRE_MIN + _CENTRE_SPAN * value(4)) * px  # posY grows downwards, with the row index
-    grid = torch.arange(image_size, device=device, dtype=torch.float32) + 0.5  # pixel centres
+    grid = torch.arange(size, device=scale.device, dtype=torch.float32) + 0.5  # pixel centres
     dx, dy = grid[None, None, :] - cx, grid[None, :, None] - cy  # (B, 1, W), (B, H, 1)
-    cos, sin = torch.cos(theta), torch.sin(theta)
-    half = scale * _HALF_SIZE * px
-    u = (cos * dx + sin * dy) / half  # (B, H, W) in the sprite frame, roughly [-1, 1]
-    v = (-sin * dx + cos * dy) / half
-
+    cos, sin = torch.cos(theta) / (scale * _HALF_SIZE), torch.sin(theta) / (scale * _HALF_SIZE)
+    u, v = cos * dx + sin * dy, -sin * dx + cos * dy  # (B, H, W), roughly [-1, 1] on the sprite
     square = torch.maximum(u.abs(), v.abs()) <= 1.0
     ellipse = u.square() + (v / 0.5).square() <= 1.0  # 2:1 ellipse
-    hx, hy = 1.15 * u, -1.15 * v + 0.15  # heart curve (x^2 + y^2 - 1)^3 <= x^2 y^3, point up = cusp
+    hx, hy = 1.15 * u, -1.15 * v + 0.15  # heart curve (x^2 + y^2 - 1)^3 <= x^2 y^3, cusp up
     heart = (hx.square() + hy.square() - 1).pow(3) <= hx.square() * hy.pow(3)
-    shape = classes[:, 0][:, None, None]
-    img = torch.where(shape == 0, square, torch.where(shape == 1, ellipse, heart))
-    return img.unsqueeze(1).float()  # (B, 1, H, W)
+    return torch.where(shape == 0, square, torch.where(shape == 1, ellipse, heart))
+
+
+def render_sprites_exact(classes: torch.Tensor) -> torch.Tensor:
+    """The reference renderer: (B, 5) classes -> (B, 1, 64, 64), every sprite drawn from its equation."""
+    classes = classes.long()
+    value = lambda i: factor_values(FACTOR_NAMES[i]).to(classes.device)[classes[:, i]][:, None, None]
+    centre = lambda i: (_CENTRE_MIN + classes[:, i] + 0.5).float()[:, None, None]
+    return _draw(classes[:, 0][:, None, None], value(1), value(2), centre(3), centre(4), IMAGE_SIZE).unsqueeze(1).float()
+
+
+_BANK_CACHE: dict = {}
+
+
+def _bank(device: torch.device) -> torch.Tensor:
+    """(720, 95, 95) uint8: every (shape, scale, orientation) sprite drawn once from its equation,
+    centred in a zero canvas large enough for a 64x64 window at any of the 32 x 32 positions.
+    Built once per device (6.5 MB)."""
+    key = str(device)
+    if key not in _BANK_CACHE:
+        n = FACTOR_SIZES[0] * FACTOR_SIZES[1] * FACTOR_SIZES[2]
+        combos = torch.stack(torch.meshgrid(*[torch.arange(k) for k in FACTOR_SIZES[:3]], indexing="ij"), -1)
+        combos = combos.reshape(n, 3).to(device)
+        value = lambda i: factor_values(FACTOR_NAMES[i]).to(device)[combos[:, i]][:, None, None]
+        mid = torch.full((n, 1, 1), _T_CENTRE + 0.5, device=device)
+        patches = _draw(combos[:, 0][:, None, None], value(1), value(2), mid, mid, _TEMPLATE)  # (720, 41, 41)
+        bank = torch.zeros(n, _BANK, _BANK, dtype=torch.uint8, device=device)
+        bank[:, _BANK_AT : _BANK_AT + _TEMPLATE, _BANK_AT : _BANK_AT + _TEMPLATE] = patches.to(torch.uint8)
+        _BANK_CACHE[key] = bank
+    return _BANK_CACHE[key]
+
+
+def render_sprites(classes: torch.Tensor) -> torch.Tensor:
+    """Render (B, 5) factor classes into (B, 1, 64, 64) binary float images on ``classes.device``.
+
+    Positions move one pixel per class, so each image is a 64x64 window of a pre-drawn sprite: row y
+    of the image is 64 consecutive bytes of the bank, and one ``index_select`` over a strided view of
+    all 64-byte windows gathers every row of the batch at once (no per-image Python, ~0.2 ms for 64
+    images on one CPU core). Equal to ``render_sprites_exact`` pixel for pixel (a test checks it).
+    """
+    classes = classes.long()
+    flat = _bank(classes.device).view(-1)
+    windows = flat.as_strided((flat.numel() - IMAGE_SIZE + 1, IMAGE_SIZE), (1, 1))  # row i = flat[i : i + 64]
+    sprite = (classes[:, 0] * FACTOR_SIZES[1] + classes[:, 1]) * FACTOR_SIZES[2] + classes[:, 2]  # (B,)
+    pixels = torch.arange(IMAGE_SIZE, device=classes.device)
+    # image pixel (y, x) of a sprite at position classes (kx, ky) is bank pixel (y - ky + o, x - kx + o)
+    bank_rows = pixels[None, :] - classes[:, 4:5] + _ORIGIN  # (B, 64)
+    starts = (sprite[:, None] * _BANK + bank_rows) * _BANK + (_ORIGIN - classes[:, 3:4])  # (B, 64)
+    return windows.index_select(0, starts.reshape(-1)).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE).float()
 
 
 class ProceduralDSprites:

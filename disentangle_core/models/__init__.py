@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from .autoencoder import Autoencoder, AutoencoderConfig
 from .base import GenerativeModel, NonFiniteLossError, check_finite
+from .beta_tcvae import BetaTCVAE, BetaTCVAEConfig
 from .beta_vae import BetaVAE, BetaVAEConfig
+from .factor_vae import FactorVAE, FactorVAEConfig
 
 MODELS = {
     "autoencoder": (Autoencoder, AutoencoderConfig),
     "beta_vae": (BetaVAE, BetaVAEConfig),
+    "beta_tcvae": (BetaTCVAE, BetaTCVAEConfig),
+    "factor_vae": (FactorVAE, FactorVAEConfig),
 }
 
 

@@ -33,6 +33,7 @@ class GenerativeModel(nn.Module):
 
     name: str = ""  # the registry name, stored in every checkpoint
     has_prior = True  # latents follow N(0, 1), so traversals span the prior
+    training_only: tuple = ()  # submodules needed to train, not to use the model: left out of model files
 
     def __init__(self, config):
         super().__init__()

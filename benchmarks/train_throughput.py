@@ -1,0 +1,117 @@
+"""Training throughput of the β-VAE on dSprites: on-device procedural batches vs a conventional DataLoader.
+
+Prints JSON: one record per (device, batch size, pipeline) with images/s of full training steps and of
+the data pipeline alone. The conventional pipeline is a ``torch.utils.data.DataLoader`` over a uint8
+array of pre-rendered images (shuffled, per-sample ``__getitem__``, default collate), with 0 and 2
+worker processes. Targets: on CPU the procedural pipeline is at least as fast as the conventional
+one; on an H100 at least 5x at batch 256.
+
+    python benchmarks/train_throughput.py [--steps 30] [--devices cpu,cuda] [--batch-sizes 64,256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from disentangle_core.data import ProceduralDSprites  # noqa: E402
+from disentangle_core.data.dsprites import render_sprites, sample_classes  # noqa: E402
+from disentangle_core.models import build_model  # noqa: E402
+from disentangle_core.train import hardware_description  # noqa: E402
+
+
+class UInt8Images(Dataset):
+    """The usual way: a uint8 array in memory, one image per ``__getitem__``."""
+
+    def __init__(self, images: np.ndarray):
+        self.images = images
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.images[i]).unsqueeze(0).float()
+
+
+def procedural_batches(device, batch_size):
+    data, generator = ProceduralDSprites(device), torch.Generator().manual_seed(0)
+    while True:
+        yield data.sample(batch_size, generator)["x"]
+
+
+def loader_batches(images, device, batch_size, workers):
+    loader = DataLoader(UInt8Images(images), batch_size=batch_size, shuffle=True, drop_last=True,
+                        num_workers=workers, pin_memory=device.type == "cuda", persistent_workers=workers > 0)
+    while True:
+        for x in loader:
+            yield x.to(device, non_blocking=True)
+
+
+def timed(fn, steps, device, warmup=5):
+    for _ in range(warmup):
+        fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - t0
+
+
+def measure(device, batch_size, pipeline, batches, steps):
+    torch.manual_seed(0)
+    model = build_model("beta_vae", beta=4.0).to(device).train()
+    optimizers = model.configure_optimizers()
+    step_fn = lambda: model.training_step({"x": next(batches)}, 0, optimizers)
+    train_s = timed(step_fn, steps, device)
+    data_s = timed(lambda: next(batches), steps, device)
+    return {"device": device.type, "hardware": hardware_description(device), "batch_size": batch_size,
+            "pipeline": pipeline, "steps": steps,
+            "train_images_per_s": round(steps * batch_size / train_s, 1),
+            "data_only_images_per_s": round(steps * batch_size / data_s, 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per record (CUDA uses 10x)")
+    parser.add_argument("--devices", default="cpu,cuda")
+    parser.add_argument("--batch-sizes", default="64,256")
+    parser.add_argument("--array-size", type=int, default=20_000, help="images pre-rendered for the DataLoader")
+    args = parser.parse_args()
+    devices = [torch.device(d) for d in args.devices.split(",") if d != "cuda" or torch.cuda.is_available()]
+    images = render_sprites(sample_classes(args.array_size, torch.Generator().manual_seed(1)))
+    images = images.squeeze(1).to(torch.uint8).numpy()  # (N, 64, 64) uint8, as in the official file
+    records = []
+    for device in devices:
+        steps = args.steps * (10 if device.type == "cuda" else 1)
+        for batch_size in map(int, args.batch_sizes.split(",")):
+            pipelines = {"procedural_on_device": procedural_batches(device, batch_size)}
+            for workers in (0, 2):
+                pipelines[f"dataloader_{workers}_workers"] = loader_batches(images, device, batch_size, workers)
+            for name, batches in pipelines.items():
+                records.append(measure(device, batch_size, name, batches, steps))
+                print(json.dumps(records[-1]), file=sys.stderr)
+    summary = {}
+    for device in {r["device"] for r in records}:
+        for batch_size in {r["batch_size"] for r in records}:
+            rows = [r for r in records if r["device"] == device and r["batch_size"] == batch_size]
+            best = max(r["train_images_per_s"] for r in rows if r["pipeline"].startswith("dataloader"))
+            ours = next(r["train_images_per_s"] for r in rows if r["pipeline"] == "procedural_on_device")
+            summary[f"{device}_batch{batch_size}_speedup_vs_best_dataloader"] = round(ours / best, 2)
+    print(json.dumps({"torch": torch.__version__, "python": platform.python_version(),
+                      "threads": torch.get_num_threads(), "records": records, "summary": summary}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+import json
+
+import pytest
+from PIL import Image
+
+from disentangle_core.cli import main
+
+
+def test_train_resume_info_traverse(tmp_path, capsys):
+    out = tmp_path / "run"
+    common = ["--out", str(out), "--device", "cpu", "--checkpoint-every", "2", "--batch_size=4", "--latent_dim=3"]
+    assert main(["train", "beta_vae_dsprites", "--steps", "2", *common]) == 0
+    assert main(["train", "beta_vae_dsprites", "--steps", "4", "--resume", *common]) == 0
+    model_file = str(out / "model.safetensors")
+    capsys.readouterr()
+    assert main(["info", model_file]) == 0
+    card = json.loads(capsys.readouterr().out.split("\n(training history")[0])
+    assert card["steps"] == 4 and card["preset"] == "beta_vae_dsprites" and card["config"]["latent_dim"] == 3
+    assert card["batch_size"] == 4 and card["config"]["beta"] == 4.0
+    assert main(["traverse", model_file, "--out", str(tmp_path / "t.png"), "--steps", "5"]) == 0
+    assert main(["traverse", model_file, "--out", str(tmp_path / "t.gif"), "--steps", "3"]) == 0
+    assert Image.open(tmp_path / "t.png").size[0] > 5 * 64
+    assert Image.open(tmp_path / "t.gif").n_frames == 4
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "betavae", "--out", "x"], "unknown preset 'betavae'; choose from"),
+    (["train", "beta_vae_dsprites", "--out", "x", "--beta=high"], "'beta' of model 'beta_vae' must be float"),
+    (["train", "beta_vae_dsprites", "--out", "x", "--betta=4"], "unknown option --betta"),
+    (["train", "beta_vae_dsprites", "--out", "x", "--seed=one"], "--seed must be an integer"),
+    (["info", "nope"], "unknown asset 'nope'"),
+    (["traverse", "nope.safetensors", "--out", "t.png"], "checkpoint not found"),
+    (["traverse", "x.safetensors", "--out", "t.jpg"], "--out must end in .png or .gif"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+
+
+def test_list_runs(capsys):
+    assert main(["list"]) == 0
+    assert capsys.readouterr().out

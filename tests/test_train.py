@@ -1,0 +1,71 @@
+import pytest
+import torch
+
+from disentangle_core.checkpoints import load_model
+from disentangle_core.models import BetaVAE, BetaVAEConfig, NonFiniteLossError
+from disentangle_core.train import MODEL_FILE, STATE_FILE, resolve_device, train
+
+TINY = dict(batch_size=8, progress=False, log_every=1, device="cpu")
+
+
+def fresh_model(**config):
+    torch.manual_seed(0)
+    return BetaVAE(BetaVAEConfig(latent_dim=4, **config))
+
+
+def test_training_lowers_the_loss(tiny_data):
+    result = train(fresh_model(beta=1.0, lr=3e-3), tiny_data, steps=12, **TINY)
+    losses = [row["loss"] for row in result.history]
+    assert len(losses) == 12 and sum(losses[-3:]) < 0.8 * sum(losses[:3])
+
+
+def test_resumed_run_ends_with_the_same_weights(tiny_data, tmp_path):
+    straight = train(fresh_model(), tiny_data, steps=6, out_dir=tmp_path / "a", checkpoint_every=3, **TINY)
+    train(fresh_model(), tiny_data, steps=3, out_dir=tmp_path / "b", checkpoint_every=3, **TINY)
+    resumed = train(fresh_model(), tiny_data, steps=6, out_dir=tmp_path / "b", resume=True, **TINY)
+    assert resumed.step == 6
+    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert [r["loss"] for r in straight.history] == [r["loss"] for r in resumed.history]
+    model, card = load_model(tmp_path / "b" / MODEL_FILE)
+    assert card["steps"] == 6 and card["model"] == "beta_vae" and card["config"]["latent_dim"] == 4
+    assert not list((tmp_path / "b").glob("*.tmp")) and not list((tmp_path / "b").glob(".*"))
+
+
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path):
+    model = fresh_model()
+    original_loss = model.loss
+
+    def loss_that_breaks(batch, out, step):
+        terms = original_loss(batch, out, step)
+        if step >= 4:
+            terms["kl"] = terms["kl"] * float("nan")
+            terms["loss"] = terms["recon"] + terms["kl"]
+        return terms
+
+    model.loss = loss_that_breaks
+    with pytest.raises(NonFiniteLossError, match=r"'loss' became nan at step 4.*step 3\) is kept"):
+        train(model, tiny_data, steps=10, out_dir=tmp_path, checkpoint_every=3, **TINY)
+    saved, card = load_model(tmp_path / STATE_FILE)
+    assert card["steps"] == 3
+    assert all(torch.isfinite(p).all() for p in saved.parameters())
+    # the model itself was not updated with the NaN either
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_bad_arguments(tiny_data, tmp_path):
+    with pytest.raises(ValueError, match="must be positive"):
+        train(fresh_model(), tiny_data, steps=0, **TINY)
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        train(fresh_model(), tiny_data, steps=2, out_dir=tmp_path, resume=True, **TINY)
+    train(fresh_model(), tiny_data, steps=2, out_dir=tmp_path, **TINY)
+    with pytest.raises(ValueError, match="already at step 2"):
+        train(fresh_model(), tiny_data, steps=2, out_dir=tmp_path, resume=True, **TINY)
+    with pytest.raises(ValueError, match="different model or config"):
+        train(fresh_model(beta=8.0), tiny_data, steps=4, out_dir=tmp_path, resume=True, **TINY)
+
+
+def test_device_auto_falls_back_to_cpu():
+    device = resolve_device("auto")
+    assert device.type in {"cuda", "mps", "cpu"}
+    assert resolve_device("cpu").type == "cpu"
