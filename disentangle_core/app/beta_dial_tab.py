@@ -136,8 +136,10 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                     if column == 0:
                         gr.Markdown(t("dial.no_kl"))
                     else:
-                        charts.append(gr.Plot(label=t("dial.kl"), format="png"))
-                    heatmaps.append(gr.Plot(label=t("dial.mi"), format="png"))
+                        gr.Markdown(t("dial.kl"))  # as text: a plot's label would cover the figure's top
+                        charts.append(gr.Plot(show_label=False, format="png"))
+                    gr.Markdown(t("dial.mi"))
+                    heatmaps.append(gr.Plot(show_label=False, format="png"))
         gr.Markdown(f"### {t('dial.scores')}")
         table = gr.Dataframe(interactive=False, elem_id="dial-scores")
         outputs = [source, *grids, *charts, beta_name, *heatmaps, table]
