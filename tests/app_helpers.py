@@ -7,6 +7,8 @@ few steps from a fixed seed, so the tests are deterministic and take seconds.
 from __future__ import annotations
 
 import socket
+import struct
+import zlib
 
 import pytest
 import torch
@@ -62,3 +64,13 @@ def app_torch_threads():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def png_header_only(path, width: int, height: int) -> str:
+    """A PNG that claims ``width`` x ``height`` in its header; its pixel data is a stub."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+                     + chunk(b"IEND", b""))
+    return str(path)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import math
-import struct
-import zlib
 
 import pytest
-from app_helpers import app_torch_threads  # noqa: F401  (autouse)
 import torch
+from app_helpers import app_torch_threads, png_header_only  # noqa: F401  (autouse)
 from PIL import Image
 
 from disentangle_core.app.common import dial_step
@@ -61,16 +59,6 @@ def save(image: Image.Image, path, **kwargs):
 
 def text_file(path) -> str:
     path.write_text("not an image")
-    return str(path)
-
-
-def png_header_only(path, width: int, height: int) -> str:
-    """A PNG that claims ``width`` x ``height`` in its header; its pixel data is a stub."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-                     + chunk(b"IEND", b""))
     return str(path)
 
 

@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import pytest  # noqa: E402
-from app_helpers import app_torch_threads, free_port, tiny_assets_dir  # noqa: E402, F401  (autouse)
+from app_helpers import app_torch_threads, free_port, png_header_only, tiny_assets_dir  # noqa: E402, F401  (autouse)
 from gradio_client import Client, handle_file  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -88,6 +88,7 @@ def test_bad_values_get_one_sentence_and_the_server_keeps_serving(client, args, 
     (lambda p: Image.new("I;16", (64, 64)).save(p, "PNG") or p, "16 bits"),
     (lambda p: Image.new("L", (64, 64)).save(p, "GIF", save_all=True, append_images=[Image.new("L", (64, 64), 99)])
      or p, "animated"),
+    (lambda p: png_header_only(p, 10_000, 10_000), "too large"),
 ])
 def test_bad_uploads_get_one_sentence(client, tmp_path, make, words):
     path = make(tmp_path / "upload.png")
