@@ -62,3 +62,13 @@ def test_build_model_rejects_bad_input_with_one_sentence():
         build_model("beta_vae", objective="tc")
     assert isinstance(build_model("autoencoder", latent_dim=3), Autoencoder)
     assert build_model("beta_vae", beta=2).config.beta == 2.0  # an int is a fine float
+
+
+def test_kl_warmup_fades_the_kl_in():
+    model = BetaVAE(BetaVAEConfig(beta=4.0, kl_warmup_steps=100)).train()
+    data = batch()
+    out = model(data["x"])
+    at = lambda step: model.loss(data, out, step)
+    assert torch.allclose(at(0)["loss"], at(0)["recon"])
+    assert torch.allclose(at(50)["loss"], at(50)["recon"] + 0.5 * 4.0 * at(50)["kl"])
+    assert torch.allclose(at(500)["loss"], at(500)["recon"] + 4.0 * at(500)["kl"])

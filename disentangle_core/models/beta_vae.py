@@ -29,6 +29,7 @@ class BetaVAEConfig:
     capacity_steps: int = 100_000  # steps over which C rises linearly from 0 to capacity_max
     recon: str = "bernoulli"
     lr: float = 5e-4
+    kl_warmup_steps: int = 0  # KL weight rising 0 -> 1 over these first steps (0: none, as in the papers)
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -64,8 +65,11 @@ class BetaVAE(GenerativeModel):
         cfg = self.config
         recon = reconstruction(out["x_logits"], batch["x"], cfg.recon)
         kl = kl_normal(out["mu"], out["logvar"])
+        # Warm-up (Bowman et al. 2016): with the KL term faded in, the decoder learns to use z before the
+        # prior can switch every latent off, which avoids the mean-image plateau of short runs.
+        warmup = linear_schedule(step, 0.0, 1.0, cfg.kl_warmup_steps)
         if cfg.objective == "capacity":
             target = self.capacity(step)
             penalty = capacity_penalty(kl, target, cfg.gamma)
-            return {"loss": recon + penalty, "recon": recon, "kl": kl, "capacity": penalty, "C": target}
-        return {"loss": recon + cfg.beta * kl, "recon": recon, "kl": kl}
+            return {"loss": recon + warmup * penalty, "recon": recon, "kl": kl, "capacity": penalty, "C": target}
+        return {"loss": recon + warmup * cfg.beta * kl, "recon": recon, "kl": kl}
