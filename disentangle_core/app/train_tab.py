@@ -31,6 +31,7 @@ BATCH_SIZE = 64
 BETA_RANGE = (0.0, 20.0)
 CAPACITY_RANGE = (0.0, 50.0)  # nats
 OBJECTIVES = ("beta", "capacity")
+WARMUP_FRACTION = 5  # the KL weight rises 0 -> 1 over the first fifth of the run, as the presets do
 JOBS = TrainingJobs()
 
 TEXT = {
@@ -41,7 +42,8 @@ TEXT = {
                        "Only one run at a time for everyone: you may have to wait in the queue.",
         "train.objective": "Objective",
         "train.objective_info": "beta: recon + β·KL (Higgins et al. 2017). capacity: recon + γ·|KL − C|, "
-                                "where the allowed KL C rises from 0 to C_max over the run (Burgess et al. 2018).",
+                                "where the allowed KL C rises from 0 to C_max over the run (Burgess et al. 2018). Either way the KL "
+                                "weight rises from 0 over the first fifth of the run, so short runs do not collapse.",
         "train.beta": "β",
         "train.beta_info": "Weight of the KL term (objective beta). 1 is the VAE; larger β, fewer but cleaner latents.",
         "train.capacity": "C_max (nats)",
@@ -61,7 +63,8 @@ TEXT = {
                        "学習は全員で一度に一つだけなので、順番待ちになることがあります。",
         "train.objective": "目的関数",
         "train.objective_info": "beta：再構成 + β·KL（Higgins ら 2017）。capacity：再構成 + γ·|KL − C|、"
-                                "許される KL の量 C が学習中に 0 から C_max まで増えます（Burgess ら 2018）。",
+                                "許される KL の量 C が学習中に 0 から C_max まで増えます（Burgess ら 2018）。どちらも KL の重みを"
+                                "最初の 5 分の 1 の間に 0 から上げるので、短い学習でも潰れません。",
         "train.beta": "β",
         "train.beta_info": "KL 項の重み（目的関数 beta）。1 は VAE。β が大きいほど、使う潜在変数は少なく、"
                            "しかしきれいに分かれます。",
@@ -101,7 +104,8 @@ def run_training(settings: dict, on_step, cancelled) -> tuple:
     device = resolve_device("auto")
     torch.manual_seed(0)
     model = build_model("beta_vae", objective=settings["objective"], beta=settings["beta"],
-                        capacity_max=settings["capacity_max"], capacity_steps=settings["steps"])
+                        capacity_max=settings["capacity_max"], capacity_steps=settings["steps"],
+                        kl_warmup_steps=settings["steps"] // WARMUP_FRACTION)
 
     def callback(step, row):
         if cancelled():
