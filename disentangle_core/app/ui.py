@@ -1,4 +1,4 @@
-"""The two small pieces of Gradio glue every tab uses: translated text and user-facing errors.
+"""The Gradio glue every tab shares: translated text, user-facing errors and the offline launch settings.
 
 Events that take numbers, choices or text are wired with ``preprocess=False``: the callbacks receive
 the raw values sent by the browser or an API client and check them themselves (``inputs.py``), so
@@ -33,7 +33,7 @@ def translations(texts) -> gr.I18n:
     merged = {lang: {} for lang in LANGUAGES}
     for text in texts:
         if set(text) != set(LANGUAGES) or set(text["en"]) != set(text["ja"]):
-            missing = set(text["en"]) ^ set(text.get("ja", {}))
+            missing = set(text.get("en", {})) ^ set(text.get("ja", {}))
             raise ValueError(f"every text needs both English and Japanese; unmatched keys: {sorted(missing)}")
         for lang in LANGUAGES:
             clash = set(merged[lang]) & set(text[lang])
