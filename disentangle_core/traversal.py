@@ -62,15 +62,37 @@ def latent_traversal(model, z0: torch.Tensor, dims: list, values: torch.Tensor) 
 
 
 @torch.no_grad()
-def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, index: int = 0) -> Traversal:
-    """The traversal of every latent around the code of ``x_ref[index]``, rows ranked by activity."""
+def sweep(model, z0: torch.Tensor, dims: list, activity: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
+          steps: int = 10) -> Traversal:
+    """Sweep each latent in ``dims`` from ``lo[d]`` to ``hi[d]`` around the code ``z0`` (D,).
+
+    The ranking (``dims``, ``activity``) and the limits come from ``rank_latents`` and
+    ``traversal_limits``; the app computes them once per model and sweeps many codes.
+    """
     if steps < 2:
         raise ValueError(f"a traversal needs at least 2 steps, got {steps}")
+    lo, hi = torch.as_tensor(lo, dtype=torch.float32), torch.as_tensor(hi, dtype=torch.float32)
+    weights = torch.linspace(0, 1, steps)
+    values = torch.stack([lo[d] + (hi[d] - lo[d]) * weights for d in dims])  # (rows, steps)
+    images = latent_traversal(model, z0.float().cpu(), dims, values)
+    return Traversal(images, list(dims), activity, values, "KL" if model.has_prior else "var")
+
+
+@torch.no_grad()
+def traverse_code(model, z0: torch.Tensor, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0) -> Traversal:
+    """The traversal of every latent around the code ``z0`` (D,), rows ranked by activity on ``x_ref``.
+
+    The app uses it to sweep around a code the user has edited, which is no longer any image's code.
+    """
     model.eval()
     dims, activity = rank_latents(model, x_ref)
     lo, hi = traversal_limits(model, x_ref, span)
-    weights = torch.linspace(0, 1, steps)
-    values = torch.stack([lo[d] + (hi[d] - lo[d]) * weights for d in dims])  # (D, steps)
-    z0 = model.representation(x_ref[index : index + 1])[0].float().cpu()
-    images = latent_traversal(model, z0, dims, values)
-    return Traversal(images, dims, activity, values, "KL" if model.has_prior else "var")
+    return sweep(model, z0, dims, activity, lo, hi, steps)
+
+
+@torch.no_grad()
+def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, index: int = 0) -> Traversal:
+    """The traversal of every latent around the code of ``x_ref[index]``, rows ranked by activity."""
+    z0 = model.eval().representation(x_ref[index : index + 1])[0]
+    return traverse_code(model, z0, x_ref, steps, span)
+

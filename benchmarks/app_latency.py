@@ -1,0 +1,168 @@
+"""Latency of the Gradio app on this machine, printed as JSON.
+
+1. the traversal callbacks as plain functions: ``preview`` (one decoded image, run while a slider
+   moves) and ``refresh`` (one decoded image + the 10x8 traversal grid, run when it is let go);
+2. the time from starting ``python demo_app.py`` to the first page served;
+3. a load run: 16 concurrent ``gradio_client`` clients x 25 ``/preview`` calls against localhost.
+
+Usage: ``python benchmarks/app_latency.py [--assets DIR] [--clients 16] [--calls 25]``. Without shipped
+assets (or with ``--untrained``) it publishes untrained models into a temporary folder: the
+arithmetic, and so the latency, is the same as with trained weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import demo_app  # noqa: E402
+
+from disentangle_core.app import traversal_tab  # noqa: E402
+from disentangle_core.app.common import ModelCache  # noqa: E402
+from disentangle_core.checkpoints import ASSETS_DIR, available_assets, publish, save_model  # noqa: E402
+from disentangle_core.models import build_model  # noqa: E402
+from disentangle_core.presets import PRESETS  # noqa: E402
+
+MODEL = "beta_vae_dsprites"
+SERVER_LOG = Path(tempfile.gettempdir()) / "app_latency_server.log"
+
+
+def percentiles(seconds: list) -> dict:
+    ms = sorted(1000 * s for s in seconds)
+    return {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2),
+            "n": len(ms)}
+
+
+def untrained_assets() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="app_latency_assets_"))
+    for name, preset in PRESETS.items():
+        torch.manual_seed(0)
+        save_model(folder / "untrained.safetensors", build_model(preset.model, **preset.config), {"preset": name})
+        publish(folder / "untrained.safetensors", name, assets_dir=folder)
+    return folder
+
+
+def callback_latency(assets: Path, repeats: int) -> dict:
+    torch.set_num_threads(demo_app.TORCH_THREADS)  # as in the app
+    cache = ModelCache(assets)
+    outputs = traversal_tab.from_index(cache, MODEL, 1234)  # loads the model (not timed)
+    code = outputs[1]
+    values = [u["value"] for u in outputs[5:] if u.get("visible")]
+    values[0] = values[0] + 0.5
+    timings = {"preview": [], "refresh": []}
+    for _ in range(repeats + 3):
+        for name, fn in (("preview", traversal_tab.preview), ("refresh", traversal_tab.refresh)):
+            start = time.perf_counter()
+            fn(cache, MODEL, code, *values)
+            timings[name].append(time.perf_counter() - start)
+    grid = traversal_tab.refresh(cache, MODEL, code, *values)[1]
+    return {"preview_one_image": percentiles(timings["preview"][3:]),
+            "refresh_image_and_10x8_grid": percentiles(timings["refresh"][3:]),
+            "grid_pixels": list(Image.open(grid).size)}
+
+
+def start_server(assets: Path, port: int) -> tuple:
+    """Start ``demo_app.py`` in its own process; returns (process, seconds to the first page)."""
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "DISENTANGLE_ASSETS": str(assets)}
+    code = ("import demo_app; from disentangle_core.app.ui import launch_options; import os; "
+            "import torch; torch.set_num_threads(demo_app.TORCH_THREADS); "
+            "demo = demo_app.build_demo(os.environ['DISENTANGLE_ASSETS']); "
+            "demo.launch(quiet=True, **launch_options(demo_app.I18N))")
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=open(SERVER_LOG, "w"))
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
+                if response.status == 200 and b"gradio" in response.read().lower():
+                    return process, time.perf_counter() - start
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("the app exited before serving a page")
+            time.sleep(0.1)
+
+
+def load_run(port: int, clients: int, calls: int) -> dict:
+    from gradio_client import Client
+
+    latencies, errors, lock = [], [], threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def user(i: int) -> None:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        outputs = client.predict(MODEL, 1000 + i, api_name="/from_index")  # this session's image
+        values = [u["value"] for u in outputs[3:] if u.get("visible")]
+        values += [0.0] * (traversal_tab.MAX_SLIDERS - len(values))
+        barrier.wait()
+        for k in range(calls):
+            values[0] = -2.0 + 4.0 * k / max(1, calls - 1)  # drag the first slider across
+            start = time.perf_counter()
+            try:
+                client.predict(MODEL, *values, api_name="/preview")
+                with lock:
+                    latencies.append(time.perf_counter() - start)
+            except Exception as e:  # noqa: BLE001 (every failure counts as an error)
+                with lock:
+                    errors.append(f"{type(e).__name__}: {e}")
+        client.close()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    return {"clients": clients, "calls_each": calls, "errors": len(errors), "first_errors": errors[:3],
+            **percentiles(latencies), "throughput_calls_per_s": round(len(latencies) / wall, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assets", default=str(ASSETS_DIR))
+    parser.add_argument("--untrained", action="store_true", help="benchmark untrained models in a temporary folder")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--calls", type=int, default=25)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--port", type=int, default=7931)
+    args = parser.parse_args()
+    assets = Path(args.assets)
+    untrained = args.untrained or MODEL not in available_assets(assets)
+    if untrained:
+        assets = untrained_assets()
+
+    report = {"machine": {"cpu_count": os.cpu_count(), "torch_threads": demo_app.TORCH_THREADS,
+                          "load_average_1min": round(os.getloadavg()[0], 2), "python": platform.python_version()},
+              "assets": "untrained (temporary)" if untrained else str(assets),
+              "callback": callback_latency(assets, args.repeats)}
+    process, seconds = start_server(assets, args.port)
+    try:
+        report["launch_to_first_page_s"] = round(seconds, 2)
+        report["load"] = load_run(args.port, args.clients, args.calls)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    report["machine"]["load_average_1min_after"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Tab "About": what each model is, the card of every shipped checkpoint, data provenance, licences."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from .common import ModelCache
+from .inputs import check_choice
+from .ui import t, user_errors
+
+CARD_FIELDS = ("preset", "summary", "paper_setting", "steps", "batch_size", "seed", "wall_time_s", "hardware",
+               "version")
+
+TEXT = {
+    "en": {
+        "about.tab": "About",
+        "about.models": """### The models
+- **Autoencoder**: an encoder squeezes the 64×64 image into 10 numbers and a decoder draws it back. Nothing
+  else is asked of the code, so any rotation of a good code is as good: the factors come out mixed (entangled).
+- **VAE** (Kingma & Welling 2014): the encoder gives a Gaussian per latent and a KL term pulls it towards
+  the N(0, 1) prior. Objective: E[−log p(x|z)] + KL(q(z|x) ‖ p(z)).
+- **β-VAE** (Higgins et al. 2017): the same with the KL term weighted by β > 1. The code is pushed towards
+  independent latents, which tends to give one latent per generative factor, at some cost in sharpness.
+- **β-VAE with capacity annealing** (Burgess et al. 2018): recon + γ·|KL − C|, where the capacity C grows
+  during training, so the model learns the factors one at a time while keeping good reconstructions.
+- **β-TCVAE** (Chen et al. 2018): splits the KL term and weights only its total-correlation part by β, the
+  part that measures how dependent the latents are on each other.
+- **FactorVAE** (Kim & Mnih 2018): a VAE plus γ times the total correlation, estimated by a discriminator
+  that tells codes from codes with their latents shuffled across the batch (the discriminator is not shipped).""",
+        "about.data": """### Data and licences
+- **Procedural dSprites**: every image is drawn by this package from 5 factors (shape, scale, orientation,
+  posX, posY) on the factor grid of dSprites (Matthey, Higgins, Hassabis & Lerchner 2017, DeepMind,
+  Apache 2.0). The shapes follow the same geometry but are not pixel-identical to the official file, and
+  no file is downloaded.
+- **Checkpoints**: trained by this project with the recipes in `disentangle_core/presets.py` on procedural
+  dSprites; code and weights under the MIT licence, like the rest of the repository.
+- The app runs offline: no analytics, no share links, nothing sent anywhere.""",
+        "about.cards": "### Shipped checkpoints",
+        "about.card": "Card",
+        "about.card_info": "Choose a checkpoint to read its card: recipe, training steps, hardware and measured metrics.",
+    },
+    "ja": {
+        "about.tab": "このアプリについて",
+        "about.models": """### モデル
+- **オートエンコーダー**：エンコーダーが 64×64 の画像を 10 個の数に圧縮し、デコーダーが描き戻します。符号にほかの条件がないため、良い符号を回転しても同じく良く、生成因子は混ざって（もつれて）しまいます。
+- **VAE**（Kingma & Welling 2014）：エンコーダーは潜在変数ごとにガウス分布を出し、KL 項がそれを事前分布 N(0, 1) に近づけます。目的関数：E[−log p(x|z)] + KL(q(z|x) ‖ p(z))。
+- **β-VAE**（Higgins ら 2017）：KL 項を β > 1 倍に重み付けしたもの。符号が独立な潜在変数に近づき、一つの潜在変数が一つの生成因子を担いやすくなります（代わりに画像は少しぼやけます）。
+- **容量アニーリング付き β-VAE**（Burgess ら 2018）：再構成 + γ·|KL − C|。容量 C を学習中に増やすので、再構成を保ちながら因子を一つずつ学びます。
+- **β-TCVAE**（Chen ら 2018）：KL 項を分解し、潜在変数どうしの依存の強さを測る全相関（total correlation）の部分だけを β 倍します。
+- **FactorVAE**（Kim & Mnih 2018）：VAE に全相関の γ 倍を加えます。全相関は、符号と、潜在変数をバッチ内でシャッフルした符号とを見分ける識別器で推定します（識別器は同梱していません）。""",
+        "about.data": """### データとライセンス
+- **手続き生成の dSprites**：全ての画像は、このパッケージが 5 つの因子（形、大きさ、向き、x 位置、y 位置）から dSprites（Matthey, Higgins, Hassabis & Lerchner 2017、DeepMind、Apache 2.0）と同じ因子グリッドで描きます。図形の幾何は同じですが公式ファイルと画素単位では一致せず、ファイルのダウンロードもしません。
+- **チェックポイント**：本プロジェクトが `disentangle_core/presets.py` のレシピで手続き生成の dSprites から学習したもの。コードと重みはリポジトリ全体と同じ MIT ライセンスです。
+- このアプリはオフラインで動きます。アクセス解析も共有リンクもなく、どこにも何も送りません。""",
+        "about.cards": "### 同梱のチェックポイント",
+        "about.card": "カード",
+        "about.card_info": "チェックポイントを選ぶとカード（レシピ、学習ステップ数、ハードウェア、測定した指標）を表示します。",
+    },
+}
+
+
+def card_table(cache: ModelCache, name) -> list:
+    """The card of a shipped checkpoint as [field, value] rows (the training history left out)."""
+    card = cache.card(check_choice(name, cache.names(), "checkpoint"))
+    rows = [["model", card.get("model", "?")]]
+    rows += [[key, str(card[key])] for key in CARD_FIELDS if key in card]
+    rows += [[f"config.{k}", str(v)] for k, v in card.get("config", {}).items()]
+    rows += [[f"metrics.{k}", str(v)] for k, v in card.get("metrics", {}).items()]
+    return rows
+
+
+def build(demo: gr.Blocks, cache: ModelCache) -> None:
+    names = cache.names()
+    with gr.Tab(t("about.tab"), id="about"):
+        gr.Markdown(t("about.models"))
+        gr.Markdown(t("about.cards"))
+        card_name = gr.Dropdown(names, value=names[0] if names else None, label=t("about.card"),
+                                info=t("about.card_info"))
+        # Table headers are not translated by gr.I18n, so they carry both languages.
+        card = gr.Dataframe(headers=["field / 項目", "value / 値"], interactive=False, wrap=True)
+        gr.Markdown(t("about.data"))
+        show = user_errors(partial(card_table, cache))
+        card_name.change(show, card_name, card, preprocess=False, api_name="card")
+        demo.load(show, card_name, card, preprocess=False, api_visibility="private")

@@ -1,0 +1,116 @@
+"""End to end in headless Chromium: Japanese page, a slider that redraws, a training run, no requests out,
+and the English page for an English browser.
+
+Screenshots of every tab go to ``test-artifacts/``. Skipped when Playwright or ``/usr/bin/chromium``
+is missing (Playwright cannot download its own browser here).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from app_helpers import app_torch_threads, free_port, tiny_assets_dir  # noqa: F401  (autouse)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import demo_app
+    from disentangle_core.app.ui import launch_options
+
+    demo = demo_app.build_demo(tiny_assets_dir(tmp_path_factory))
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **launch_options(demo_app.I18N))
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def test_japanese_page_slider_and_training(server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    outside = []
+
+    def only_localhost(route):
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.route("**/*", only_localhost)
+            page.goto(server, wait_until="domcontentloaded")
+
+            # The page follows the browser's language: Japanese labels, not the keys or English.
+            page.get_by_role("tab", name="潜在変数のトラバーサル").wait_for(timeout=30_000)
+            page.get_by_role("button", name="ランダムな画像").first.wait_for(timeout=30_000)
+            assert page.get_by_text("Random image").count() == 0
+
+            # Move the first latent's slider to its end: the decoded image is redrawn.
+            decoded = page.locator("#decoded-image img")
+            decoded.wait_for(timeout=30_000)
+            slider = page.locator("#latent-slider-0 input[type=range]")
+            slider.wait_for(timeout=30_000)
+            before = decoded.get_attribute("src")
+            slider.focus()
+            page.keyboard.press("End")
+            page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
+                                   arg=["#decoded-image img", before], timeout=20_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_traversal.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+
+            page.get_by_role("tab", name="もつれ vs もつれの解けた表現（β ダイヤル）").click()
+            page.locator("#beta-dial").wait_for()
+            page.locator("#dial-grid-2 img").wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=ARTIFACTS / "tab_beta_dial.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+
+            page.get_by_role("tab", name="自分で学習する").click()
+            steps = page.locator("#train-steps input")
+            steps.fill("20")
+            steps.press("Enter")
+            page.locator("#train-start").click()
+            status = page.locator("#train-status textarea")
+            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('20 steps')",
+                                   arg="#train-status textarea", timeout=60_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_train.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+            assert "20 steps on cpu" in status.input_value()
+
+            page.get_by_role("tab", name="このアプリについて").click()
+            page.get_by_role("heading", name="同梱のチェックポイント").wait_for()
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_about.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+
+            # The same page in an English browser.
+            english = browser.new_context(locale="en-US").new_page()
+            english.route("**/*", only_localhost)
+            english.goto(server, wait_until="domcontentloaded")
+            english.get_by_role("tab", name="Latent traversal").wait_for(timeout=30_000)
+            english.get_by_role("button", name="Random image").first.wait_for(timeout=30_000)
+            assert english.get_by_text("ランダムな画像").count() == 0
+        finally:
+            browser.close()
+    assert outside == [], f"the page tried to reach the network: {outside}"
