@@ -122,7 +122,9 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                 index = gr.Number(value=1234, precision=0, minimum=0, maximum=NUM_IMAGES - 1,
                                   label=t("dial.index"), info=t("dial.index_info"))
                 random_button = gr.Button(t("dial.random"), size="sm")
-                beta = gr.Slider(min(dial), max(dial), value=2.0 if 2.0 in dial else max(dial), step=dial_step(dial),
+                # a slider needs min < max: with one shipped β-VAE (or none) the range is padded by one step
+                beta = gr.Slider(min(dial), max(max(dial), min(dial) + 1), value=2.0 if 2.0 in dial else max(dial),
+                                 step=dial_step(dial),
                                  label=t("dial.beta"), info=t("dial.beta_info"), elem_id="beta-dial")
                 source = gr.Image(label=t("dial.input"), interactive=False, height=140, buttons=[], format="png")
             grids, charts, heatmaps = [], [], []
