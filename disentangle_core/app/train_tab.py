@@ -174,7 +174,8 @@ def build(demo: gr.Blocks, cache) -> None:
                     cancel = gr.Button(t("train.cancel"), variant="stop", elem_id="train-cancel")
                 status = gr.Textbox(label=t("train.status"), interactive=False, elem_id="train-status")
             with gr.Column(scale=2, min_width=400):
-                result = gr.Image(label=t("train.result"), interactive=False, buttons=[], format="png")
+                gr.Markdown(t("train.result"))  # as text: an image label would cover the row names
+                result = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"], format="png")
         job = start.click(user_errors(train_model), [objective, beta, capacity_max, steps], [status, result],
                           preprocess=False, concurrency_limit=1, concurrency_id="training", api_name="train")
         cancel.click(cancel_training, None, status, cancels=[job], queue=False, api_name="cancel")
