@@ -2,14 +2,18 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-import torch
+# One thread per process: the tests are tiny, and servers or browsers started beside them would
+# otherwise oversubscribe the cores, where OpenMP's spinning threads slow torch down many times over.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests run against the checkout, installed or not
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+torch.set_num_threads(1)
 
 
 @pytest.fixture
