@@ -144,7 +144,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                            for i in range(MAX_SLIDERS)]  # each model sets their ranges and labels
                 gif_button = gr.Button(t("traversal.gif"), size="sm")
                 gif_file = gr.Image(label=t("traversal.gif_file"), interactive=False, type="filepath", buttons=["download"],
-                                    elem_id="traversal-gif")
+                                    height=360, elem_id="traversal-gif")
             with gr.Column(scale=2, min_width=400):
                 gr.Markdown(t("traversal.grid"))  # as text: an image label would cover the row names
                 grid = gr.Image(show_label=False, interactive=False, elem_id="traversal-grid", format="png",
