@@ -74,6 +74,8 @@ def test_japanese_page_slider_and_training(server):
             page.keyboard.press("End")
             page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
                                    arg=["#decoded-image img", before], timeout=20_000)
+            page.get_by_role("button", name="トラバーサルの GIF を作る").click()
+            page.locator("#traversal-gif img").wait_for(timeout=30_000)  # the animation is shown
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_traversal.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated

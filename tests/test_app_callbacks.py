@@ -204,3 +204,15 @@ def test_image_files_are_named_by_content_and_shared():
     first, again = image_file(Image.new("L", (8, 8), 3)), image_file(Image.new("L", (8, 8), 3))
     other = image_file(Image.new("L", (8, 8), 4))
     assert first == again != other and Image.open(first).getpixel((0, 0)) == 3
+
+
+def test_app_builds_with_a_single_beta_model(tmp_path):
+    import demo_app
+    from app_helpers import make_tiny_assets
+
+    make_tiny_assets(tmp_path, names=("autoencoder_dsprites", "vae_dsprites"))
+    demo_app.build_demo(tmp_path)  # the dial has one stop (β = 1): it still builds
+    cache = ModelCache(tmp_path)
+    assert "`vae_dsprites`" in beta_dial_tab.compare(cache, 5, 0.0)[6]
+    with pytest.raises(ValueError, match="between 0 and 0"):
+        beta_dial_tab.compare(cache, 5, 1.0)

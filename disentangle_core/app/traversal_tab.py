@@ -144,9 +144,11 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                            for i in range(MAX_SLIDERS)]  # each model sets their ranges and labels
                 gif_button = gr.Button(t("traversal.gif"), size="sm")
                 gif_file = gr.Image(label=t("traversal.gif_file"), interactive=False, type="filepath", buttons=["download"],
-                                    elem_id="traversal-gif")
+                                    height=360, elem_id="traversal-gif")
             with gr.Column(scale=2, min_width=400):
-                grid = gr.Image(label=t("traversal.grid"), interactive=False, elem_id="traversal-grid", format="png")
+                gr.Markdown(t("traversal.grid"))  # as text: an image label would cover the row names
+                grid = gr.Image(show_label=False, interactive=False, elem_id="traversal-grid", format="png",
+                                buttons=["download", "fullscreen"])
         image_state, code_state = gr.State(None), gr.State(None)
 
         shown = [image_state, code_state, source, decoded, grid, *sliders]
