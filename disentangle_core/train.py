@@ -44,7 +44,8 @@ def hardware_description(device: torch.device) -> str:
                 break
     except OSError:
         pass
-    return f"{device.type.upper()}: {cpu}, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"{device.type.upper()}: {cpu}, {threads} thread{'s' if threads > 1 else ''}"
 
 
 @dataclass
