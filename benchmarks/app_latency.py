@@ -40,7 +40,8 @@ from disentangle_core.checkpoints import ASSETS_DIR, available_assets, publish, 
 from disentangle_core.models import build_model  # noqa: E402
 from disentangle_core.presets import PRESETS  # noqa: E402
 
-MODEL = "beta_vae_dsprites"
+MODELS = ("beta_vae_dsprites", "vae_dsprites")  # the first one shipped is measured (same network either way)
+MODEL = MODELS[0]
 SERVER_LOG = Path(tempfile.gettempdir()) / "app_latency_server.log"
 
 
@@ -144,14 +145,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--port", type=int, default=7931)
     args = parser.parse_args()
+    global MODEL
     assets = Path(args.assets)
-    untrained = args.untrained or MODEL not in available_assets(assets)
+    shipped = [name for name in MODELS if name in available_assets(assets)]
+    untrained = args.untrained or not shipped
     if untrained:
         assets = untrained_assets()
+    else:
+        MODEL = shipped[0]
 
     report = {"machine": {"cpu_count": os.cpu_count(), "torch_threads": demo_app.TORCH_THREADS,
                           "load_average_1min": round(os.getloadavg()[0], 2), "python": platform.python_version()},
-              "assets": "untrained (temporary)" if untrained else str(assets),
+              "assets": "untrained (temporary)" if untrained else str(assets), "model": MODEL,
               "callback": callback_latency(assets, args.repeats)}
     process, seconds = start_server(assets, args.port)
     try:
