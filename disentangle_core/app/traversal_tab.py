@@ -16,7 +16,7 @@ from .inputs import UPLOAD_FORMATS, check_choice, load_binary_image
 from .ui import t, user_errors
 
 MAX_SLIDERS = 10  # every shipped model has 10 latents
-DEFAULT_MODEL = "beta_vae_dsprites"
+DEFAULT_MODELS = ("beta_vae_dsprites", "vae_dsprites")  # shown first, the first one shipped
 
 TEXT = {
     "en": {
@@ -127,7 +127,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         gr.Markdown(t("traversal.intro"))
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
-                model = gr.Dropdown(names, value=DEFAULT_MODEL if DEFAULT_MODEL in names else (names or [None])[0],
+                model = gr.Dropdown(names, value=next((n for n in DEFAULT_MODELS if n in names), (names or [None])[0]),
                                     label=t("traversal.model"), info=t("traversal.model_info"))
                 index = gr.Number(value=0, precision=0, minimum=0, maximum=NUM_IMAGES - 1,
                                   label=t("traversal.index"), info=t("traversal.index_info"))
