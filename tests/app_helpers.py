@@ -66,11 +66,12 @@ def app_torch_threads():
     torch.set_num_threads(before)
 
 
-def png_header_only(path, width: int, height: int) -> str:
-    """A PNG that claims ``width`` x ``height`` in its header; its pixel data is a stub."""
+def png_header_only(path, width: int, height: int, bit_depth: int = 8, colour_type: int = 0) -> str:
+    """A PNG that claims ``width`` x ``height`` (8-bit greyscale by default) in its header; its pixel data
+    is a stub."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
                      + chunk(b"IEND", b""))
     return str(path)

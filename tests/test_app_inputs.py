@@ -80,6 +80,7 @@ def test_rgba_and_palette_images_are_accepted(tmp_path):
     (lambda p: text_file(p.with_suffix(".png")), "not an image"),
     (lambda p: save(Image.new("CMYK", (64, 64)), p.with_suffix(".jpg")), "CMYK"),
     (lambda p: save(Image.new("I;16", (64, 64)), p.with_suffix(".png")), "16 bits"),
+    (lambda p: png_header_only(p.with_suffix(".png"), 64, 64, bit_depth=16, colour_type=2), "16 bits"),  # RGB, 48 bits
     (lambda p: save(Image.new("L", (64, 64)), p.with_suffix(".gif"), save_all=True,
                     append_images=[Image.new("L", (64, 64), 255)]), "animated"),
     (lambda p: png_header_only(p.with_suffix(".png"), 10_000, 10_000), "too large"),

@@ -73,7 +73,7 @@ def load_binary_image(path, size: int = 64) -> torch.Tensor:
             raise ValueError("animated images are not accepted; upload a single still image")
         if image.mode == "CMYK":
             raise ValueError("CMYK images are not accepted; save the image as RGB or greyscale and upload it again")
-        if image.mode in DEEP_MODES:
+        if image.mode in DEEP_MODES or any(";16" in _rawmode(tile) for tile in image.tile):
             raise ValueError(f"{image.mode} images (16 bits or more per channel) are not accepted; save it with 8 bits per channel")
         if image.mode not in UPLOAD_MODES:
             raise ValueError(f"images in mode {image.mode} are not accepted; upload an RGB, RGBA or greyscale image")
@@ -84,3 +84,10 @@ def load_binary_image(path, size: int = 64) -> torch.Tensor:
     small = grey.resize((size, size), Image.BOX)
     x = torch.frombuffer(bytearray(small.tobytes()), dtype=torch.uint8).reshape(1, 1, size, size)
     return (x >= 128).float()
+
+
+def _rawmode(tile) -> str:
+    """The pixel layout stored in the file for one tile (``"RGB;16B"`` for a 16-bit RGB PNG, which Pillow
+    opens as 8-bit ``"RGB"``)."""
+    args = tile[3]
+    return args if isinstance(args, str) else str(args[0]) if isinstance(args, tuple) and args else ""
