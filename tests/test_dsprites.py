@@ -1,11 +1,10 @@
 import math
-import pickle
 
 import numpy as np
 import pytest
 import torch
 
-from disentangle_core.data import DSpritesNPZ, ProceduralDSprites, make_dataset
+from disentangle_core.data import DSpritesNPZ, make_dataset
 from disentangle_core.data.dsprites import (
     FACTOR_BASES, FACTOR_NAMES, FACTOR_SIZES, NUM_IMAGES, classes_to_index, factor_values,
     index_to_classes, render_sprites, render_sprites_exact, sample_classes,

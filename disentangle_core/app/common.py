@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from ..checkpoints import ASSETS_DIR, available_assets, load_card, load_pretrained
 from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sprites
@@ -104,7 +105,7 @@ class LoadedModel:
         return code
 
     @torch.inference_mode()
-    def decode(self, code, scale: int = 4) -> "Image":
+    def decode(self, code, scale: int = 4) -> Image.Image:
         """The decoded image of ``code``, enlarged ``scale`` times."""
         return enlarge(decode_images(self.model, torch.tensor(code)[None]), scale)
 
@@ -113,7 +114,7 @@ class LoadedModel:
         """Every latent swept over its range around ``code``, most active first."""
         return sweep(self.model, torch.tensor(code), self.dims, self.activity, self.lows, self.highs, steps)
 
-    def grid(self, code, steps: int = GRID_STEPS) -> "Image":
+    def grid(self, code, steps: int = GRID_STEPS) -> Image.Image:
         """A row per latent (most active first), ``steps`` values each, around ``code``."""
         traversal = self.traversal(code, steps)
         return traversal_grid(traversal, traversal_labels(traversal, self.factors))

@@ -13,6 +13,9 @@ from dataclasses import asdict
 import torch
 from torch import nn
 
+from ..losses import reparameterize
+from .nets import ConvDecoder, ConvEncoder
+
 
 class NonFiniteLossError(FloatingPointError):
     """Raised when a loss term becomes NaN or infinite; nothing has been updated with it."""
@@ -67,3 +70,28 @@ class GenerativeModel(nn.Module):
 
         mu, logvar = self.encode(x)
         return kl_per_latent(mu, logvar)
+
+
+class GaussianVAE(GenerativeModel):
+    """The body every VAE of the kit shares; the subclasses differ only in their objective (``loss``).
+
+    Encoder: x -> (mu, logvar) of q(z|x) = N(mu, diag(exp(logvar))); decoder: z -> Bernoulli logits.
+    While training, z is sampled with the reparameterisation trick; in eval mode z = mu.
+    """
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.encoder = ConvEncoder(config.in_channels, 2 * config.latent_dim)
+        self.decoder = ConvDecoder(config.latent_dim, config.in_channels)
+
+    def encode(self, x):  # (B, C, 64, 64) -> (B, D), (B, D)
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar
+
+    def decode(self, z):  # (B, D) -> (B, C, 64, 64) logits
+        return self.decoder(z)
+
+    def forward(self, x) -> dict:
+        mu, logvar = self.encode(x)
+        z = reparameterize(mu, logvar) if self.training else mu
+        return {"mu": mu, "logvar": logvar, "z": z, "x_logits": self.decode(z)}

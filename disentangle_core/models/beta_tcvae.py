@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..losses import kl_decomposition, reconstruction, reparameterize
-from .base import GenerativeModel
-from .nets import ConvDecoder, ConvEncoder
+from ..losses import kl_decomposition, reconstruction
+from .base import GaussianVAE
 
 
 @dataclass(frozen=True)
@@ -32,25 +31,11 @@ class BetaTCVAEConfig:
             raise ValueError(f"dataset_size must be a positive number of images, got {self.dataset_size}")
 
 
-class BetaTCVAE(GenerativeModel):
+class BetaTCVAE(GaussianVAE):
     name = "beta_tcvae"
 
     def __init__(self, config: BetaTCVAEConfig = BetaTCVAEConfig()):
         super().__init__(config)
-        self.encoder = ConvEncoder(config.in_channels, 2 * config.latent_dim)
-        self.decoder = ConvDecoder(config.latent_dim, config.in_channels)
-
-    def encode(self, x):  # (B, C, 64, 64) -> (B, D), (B, D)
-        mu, logvar = self.encoder(x).chunk(2, dim=1)
-        return mu, logvar
-
-    def decode(self, z):  # (B, D) -> (B, C, 64, 64) logits
-        return self.decoder(z)
-
-    def forward(self, x) -> dict:
-        mu, logvar = self.encode(x)
-        z = reparameterize(mu, logvar) if self.training else mu
-        return {"mu": mu, "logvar": logvar, "z": z, "x_logits": self.decode(z)}
 
     def loss(self, batch, out, step) -> dict:
         cfg = self.config

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..losses import capacity_penalty, kl_normal, linear_schedule, reconstruction, reparameterize
-from .base import GenerativeModel
-from .nets import ConvDecoder, ConvEncoder
+from ..losses import capacity_penalty, kl_normal, linear_schedule, reconstruction
+from .base import GaussianVAE
 
 OBJECTIVES = ("beta", "capacity")
 
@@ -36,25 +35,11 @@ class BetaVAEConfig:
             raise ValueError(f"unknown objective {self.objective!r}; choose from: {', '.join(OBJECTIVES)}")
 
 
-class BetaVAE(GenerativeModel):
+class BetaVAE(GaussianVAE):
     name = "beta_vae"
 
     def __init__(self, config: BetaVAEConfig = BetaVAEConfig()):
         super().__init__(config)
-        self.encoder = ConvEncoder(config.in_channels, 2 * config.latent_dim)
-        self.decoder = ConvDecoder(config.latent_dim, config.in_channels)
-
-    def encode(self, x):  # (B, C, 64, 64) -> (B, D), (B, D)
-        mu, logvar = self.encoder(x).chunk(2, dim=1)
-        return mu, logvar
-
-    def decode(self, z):  # (B, D) -> (B, C, 64, 64) logits
-        return self.decoder(z)
-
-    def forward(self, x) -> dict:
-        mu, logvar = self.encode(x)
-        z = reparameterize(mu, logvar) if self.training else mu
-        return {"mu": mu, "logvar": logvar, "z": z, "x_logits": self.decode(z)}
 
     def capacity(self, step: int) -> float:
         """C(t) of Burgess et al.: a pure function of the step."""

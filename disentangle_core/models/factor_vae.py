@@ -18,8 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..losses import kl_normal, permute_latents, reconstruction, reparameterize
-from .base import GenerativeModel, check_finite
-from .nets import ConvDecoder, ConvEncoder
+from .base import GaussianVAE, check_finite
 
 
 @dataclass(frozen=True)
@@ -49,28 +48,14 @@ class TCDiscriminator(nn.Module):
         return self.net(z)
 
 
-class FactorVAE(GenerativeModel):
+class FactorVAE(GaussianVAE):
     name = "factor_vae"
     training_only = ("tc_discriminator",)  # 20 MB that encoding and decoding never use
 
     def __init__(self, config: FactorVAEConfig = FactorVAEConfig()):
         super().__init__(config)
-        self.encoder = ConvEncoder(config.in_channels, 2 * config.latent_dim)
-        self.decoder = ConvDecoder(config.latent_dim, config.in_channels)
         self.tc_discriminator = TCDiscriminator(config.latent_dim, config.discriminator_width,
                                                 config.discriminator_layers)
-
-    def encode(self, x):  # (B, C, 64, 64) -> (B, D), (B, D)
-        mu, logvar = self.encoder(x).chunk(2, dim=1)
-        return mu, logvar
-
-    def decode(self, z):  # (B, D) -> (B, C, 64, 64) logits
-        return self.decoder(z)
-
-    def forward(self, x) -> dict:
-        mu, logvar = self.encode(x)
-        z = reparameterize(mu, logvar) if self.training else mu
-        return {"mu": mu, "logvar": logvar, "z": z, "x_logits": self.decode(z)}
 
     def loss(self, batch, out, step) -> dict:
         """The VAE's objective; ``tc`` is the discriminator's estimate logit(q(z)) - logit(permuted)."""
