@@ -21,7 +21,7 @@ from .models import MODELS, NonFiniteLossError, build_model
 from .plotting import save_gif, traversal_frames, traversal_grid
 from .presets import PRESETS, get_preset
 from .train import resolve_device, train
-from .traversal import traverse
+from .traversal import traverse, traverse_codes
 
 TRAIN_KEYS = ("batch_size", "seed")  # --key=value overrides of the recipe itself, not the model config
 
@@ -150,7 +150,8 @@ def cmd_traverse(args) -> None:
     if out.suffix.lower() == ".png":
         traversal_grid(traverse(model, x, steps=args.steps)).save(out)
     else:
-        starts = [traverse(model, x, steps=args.steps, index=i) for i in range(3)]
+        codes = torch.cat([model.eval().representation(x[i : i + 1]) for i in range(3)])  # 3 starting images
+        starts = traverse_codes(model, codes, x, steps=args.steps)
         save_gif(traversal_frames(starts), out)
     print(f"wrote {out}")
 

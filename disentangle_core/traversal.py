@@ -79,20 +79,26 @@ def sweep(model, z0: torch.Tensor, dims: list, activity: torch.Tensor, lo: torch
 
 
 @torch.no_grad()
+def traverse_codes(model, codes: torch.Tensor, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0) -> list:
+    """One traversal around each code of ``codes`` (N, D), all sharing one ranking of the latents (by
+    activity on ``x_ref``) and one sweep range, so that their rows line up (the GIF shows them side by side)."""
+    model.eval()
+    dims, activity = rank_latents(model, x_ref)
+    lo, hi = traversal_limits(model, x_ref, span)
+    return [sweep(model, z0, dims, activity, lo, hi, steps) for z0 in codes]
+
+
+@torch.no_grad()
 def traverse_code(model, z0: torch.Tensor, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0) -> Traversal:
     """The traversal of every latent around the code ``z0`` (D,), rows ranked by activity on ``x_ref``.
 
     The app uses it to sweep around a code the user has edited, which is no longer any image's code.
     """
-    model.eval()
-    dims, activity = rank_latents(model, x_ref)
-    lo, hi = traversal_limits(model, x_ref, span)
-    return sweep(model, z0, dims, activity, lo, hi, steps)
+    return traverse_codes(model, z0[None], x_ref, steps, span)[0]
 
 
 @torch.no_grad()
 def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, index: int = 0) -> Traversal:
     """The traversal of every latent around the code of ``x_ref[index]``, rows ranked by activity."""
-    z0 = model.eval().representation(x_ref[index : index + 1])[0]
-    return traverse_code(model, z0, x_ref, steps, span)
-
+    z0 = model.eval().representation(x_ref[index : index + 1])
+    return traverse_codes(model, z0, x_ref, steps, span)[0]

@@ -23,6 +23,11 @@ class NonFiniteLossError(FloatingPointError):
 
 def check_finite(terms: dict, step: int) -> None:
     """Stop with one clear sentence naming the step and the term when a loss is not finite."""
+    tensors = [v.detach().float().reshape(-1) for v in terms.values() if torch.is_tensor(v)]
+    floats = [v for v in terms.values() if isinstance(v, float)]
+    # every step: one check of all terms at once (one device sync on a GPU, not one per term)
+    if (not tensors or torch.isfinite(torch.cat(tensors)).all()) and all(math.isfinite(v) for v in floats):
+        return
     for name, value in terms.items():
         if torch.is_tensor(value) and not torch.isfinite(value).all():
             bad = "nan" if torch.isnan(value).any() else "inf"
