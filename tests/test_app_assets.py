@@ -36,3 +36,4 @@ def test_the_beta_vae_uses_fewer_latents_than_the_vae(cache):
     assert len(beta_vae.active) <= len(vae.active)
     outputs = beta_dial_tab.compare(cache, 123_456, 2.0)
     assert "β = 4" in outputs[6] and outputs[10]["value"]  # the cards carry scores
+    assert "`beta_vae_dsprites`" in outputs[6]  # the sweep's model, not a seed variant of the same β

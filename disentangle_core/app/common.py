@@ -211,7 +211,8 @@ class ModelCache:
             card = self.card(name)
             config = card.get("config", {})
             if card.get("model") == "beta_vae" and config.get("objective", "beta") == "beta":
-                betas[float(config["beta"])] = name
+                # the first by name: a seed variant (beta_vae_seed1_dsprites) never displaces the sweep's
+                betas.setdefault(float(config["beta"]), name)
         return dict(sorted(betas.items()))
 
 
