@@ -1,9 +1,11 @@
+import platform
+
 import pytest
 import torch
 
 from disentangle_core.checkpoints import load_model
 from disentangle_core.models import BetaVAE, BetaVAEConfig, NonFiniteLossError
-from disentangle_core.train import MODEL_FILE, STATE_FILE, resolve_device, train
+from disentangle_core.train import MODEL_FILE, STATE_FILE, resolve_device, train, tune_cpu_allocator
 
 TINY = dict(batch_size=8, progress=False, log_every=1, device="cpu")
 
@@ -69,3 +71,9 @@ def test_device_auto_falls_back_to_cpu():
     device = resolve_device("auto")
     assert device.type in {"cuda", "mps", "cpu"}
     assert resolve_device("cpu").type == "cpu"
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the malloc setting exists on glibc only")
+def test_cpu_training_keeps_freed_memory_mapped(tiny_data):
+    train(fresh_model(), tiny_data, steps=1, **TINY)
+    assert tune_cpu_allocator() is True and tune_cpu_allocator() is True  # in force, applied once
