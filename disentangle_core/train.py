@@ -7,6 +7,7 @@ owns its sampling (``sample(batch_size, generator)``). The loop only wires them 
 from __future__ import annotations
 
 import ctypes
+import functools
 import platform
 import time
 from dataclasses import dataclass, field
@@ -34,28 +35,25 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-_ALLOCATOR_TUNED = False
-
-
+@functools.cache
 def tune_cpu_allocator() -> bool:
     """Keep freed memory in the process on glibc Linux, so CPU training stops paying page faults.
 
     By default glibc hands blocks over 32 MB back to the kernel with ``munmap`` and trims the heap
     after each large free, so every training step faults its activations in again, page by page: at
     batch 256 the step spends more time in the kernel than in convolutions. Raising the mmap and trim
-    thresholds to 1 GiB (``mallopt``) keeps those pages mapped: training runs 1.5-2x faster on CPU, the
+    thresholds to 1 GiB (``mallopt``) keeps those pages mapped: training runs 1.2-2x faster on CPU, the
     numbers computed are unchanged, and peak memory grows by about 5%. Returns whether the setting is
-    in force (it is applied once, and only on glibc).
+    in force (it is tried once per process, and only on glibc).
     """
-    global _ALLOCATOR_TUNED
-    if not _ALLOCATOR_TUNED and platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        try:
-            libc = ctypes.CDLL("libc.so.6")
-            m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-            _ALLOCATOR_TUNED = bool(libc.mallopt(m_mmap_threshold, 1 << 30) and libc.mallopt(m_trim_threshold, 1 << 30))
-        except (OSError, AttributeError):
-            pass
-    return _ALLOCATOR_TUNED
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    return bool(libc.mallopt(m_mmap_threshold, 1 << 30) and libc.mallopt(m_trim_threshold, 1 << 30))
 
 
 def hardware_description(device: torch.device) -> str:
