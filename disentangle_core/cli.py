@@ -20,7 +20,7 @@ from .metrics import COUNTS, evaluate_all
 from .models import MODELS, NonFiniteLossError, build_model
 from .plotting import save_gif, traversal_frames, traversal_grid
 from .presets import PRESETS, get_preset
-from .train import resolve_device, train
+from .train import PRECISIONS, resolve_device, train
 from .traversal import traverse, traverse_codes
 
 TRAIN_KEYS = ("batch_size", "seed")  # --key=value overrides of the recipe itself, not the model config
@@ -97,7 +97,7 @@ def cmd_train(args, extra: list[str]) -> None:
     card = {"preset": args.preset, "summary": preset.summary, "paper_setting": preset.paper}
     result = train(model, data, steps=steps, batch_size=preset.batch_size, seed=preset.seed, device=device,
                    out_dir=args.out, checkpoint_every=args.checkpoint_every, resume=args.resume,
-                   bf16=args.bf16, card=card)
+                   precision=args.precision, card=card)
     print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
 
 
@@ -190,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, help="optimiser steps (default: the preset's)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, ...")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CUDA only)")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="auto (default): bf16 autocast where the hardware computes bf16 natively (CUDA, or a CPU "
+                        "with AVX512-BF16, AMX or Arm BF16; channels-last on the CPU), else fp32")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p = sub.add_parser("publish", help="copy a trained model into assets/ with measured metrics")
     p.add_argument("model_file")

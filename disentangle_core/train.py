@@ -56,9 +56,48 @@ def tune_cpu_allocator() -> bool:
     return bool(libc.mallopt(m_mmap_threshold, 1 << 30) and libc.mallopt(m_trim_threshold, 1 << 30))
 
 
-def hardware_description(device: torch.device) -> str:
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (x86 AVX512-BF16 or AMX-BF16, Arm BF16).
+
+    Without it oneDNN emulates bf16 with fp32 instructions plus conversions, which is slower than fp32.
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: macOS and Windows are left on fp32
+        return False
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith(("flags", "Features")):
+            flags.update(line.split(":", 1)[1].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``"auto"`` is bf16 where the hardware computes it natively (CUDA, or a CPU with bf16 units), else fp32.
+
+    Measured on a 2-core CPU with AVX512-BF16, the β-VAE trains about 1.6x faster in bf16 autocast with
+    channels-last tensors than in fp32, and ends in the same model (README, Speed).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose from: {', '.join(PRECISIONS)}")
+    if precision == "bf16" and device.type not in ("cpu", "cuda"):
+        raise ValueError(f"bf16 training runs on the CPU or CUDA, not on {device.type}; use --precision fp32")
+    if precision != "auto":
+        return precision
     if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)} (CUDA)"
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16" if device.type == "cpu" and cpu_has_native_bf16() else "fp32"
+
+
+def hardware_description(device: torch.device, precision: str | None = None) -> str:
+    """``"CPU: AMD EPYC, 2 threads, bf16"``: the device, and the precision a run used when given."""
+    suffix = f", {precision}" if precision else ""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA){suffix}"
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -68,7 +107,7 @@ def hardware_description(device: torch.device) -> str:
     except OSError:
         pass
     threads = torch.get_num_threads()
-    return f"{device.type.upper()}: {cpu}, {threads} thread{'s' if threads > 1 else ''}"
+    return f"{device.type.upper()}: {cpu}, {threads} thread{'s' if threads > 1 else ''}{suffix}"
 
 
 @dataclass
@@ -88,24 +127,29 @@ def _rng_state(generator: torch.Generator, device: torch.device) -> dict:
 
 
 def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, device="auto",
-          out_dir=None, checkpoint_every: int = 1000, resume: bool = False, bf16: bool = False,
+          out_dir=None, checkpoint_every: int = 1000, resume: bool = False, precision: str = "auto",
           progress: bool = True, log_every: int = 50, card: dict | None = None, callback=None) -> TrainResult:
     """Train ``model`` for ``steps`` optimiser steps on batches drawn from ``data``.
 
     With ``out_dir``, a training state is written atomically every ``checkpoint_every`` steps and
     at the end, plus ``model.safetensors`` (weights and card). ``resume=True`` continues from the
-    state in ``out_dir``. ``callback(step, terms)`` is called every ``log_every`` steps (the app uses
+    state in ``out_dir``. ``precision`` is ``"fp32"``, ``"bf16"`` (autocast; on the CPU also channels-last
+    tensors) or ``"auto"`` (``resolve_precision``); the card's hardware line says which one ran.
+    ``callback(step, terms)`` is called every ``log_every`` steps (the app uses
     it for its progress bar). A NaN or infinite loss raises ``NonFiniteLossError`` naming the step
     and the term; the last checkpoint on disk is left as it was.
     """
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be positive, got steps={steps}, batch_size={batch_size}")
     device = resolve_device(device)
+    precision = resolve_precision(precision, device)
     if device.type == "cpu":
         tune_cpu_allocator()
+    # oneDNN's bf16 convolutions are fastest on NHWC tensors; on CUDA cuDNN picks its own layouts
+    memory_format = torch.channels_last if precision == "bf16" and device.type == "cpu" else torch.preserve_format
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)  # data sampling, on the CPU for reproducibility
-    model.to(device).train()
+    model.to(device, memory_format=memory_format).train()
     data.to(device)
     optimizers = model.configure_optimizers()
     out_dir = Path(out_dir) if out_dir is not None else None
@@ -129,10 +173,10 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
     def save_state(step: int, wall: float) -> None:
         if out_dir:
             meta = {**card, "wall_time_s": round(wall, 1), "history": history,
-                    "hardware": hardware_description(device), "version": __version__}
+                    "hardware": hardware_description(device, precision), "version": __version__}
             save_training_state(state_path, model, optimizers, step, _rng_state(generator, device), meta)
 
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda")
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
     bar = tqdm(total=steps, initial=start, disable=not progress, desc=getattr(model, "name", "train"),
                unit="step", dynamic_ncols=True)
     t0 = time.perf_counter()
@@ -141,6 +185,9 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
     try:
         while step < steps:
             batch = data.sample(batch_size, generator)
+            if memory_format is torch.channels_last:
+                batch = {k: v.contiguous(memory_format=memory_format) if torch.is_tensor(v) and v.dim() == 4 else v
+                         for k, v in batch.items()}
             with autocast:
                 terms = model.training_step(batch, step, optimizers)
             step += 1
@@ -162,11 +209,11 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
         bar.close()
 
     wall = wall_before + time.perf_counter() - t0
-    model.eval()
+    model.to(memory_format=torch.contiguous_format).eval()
     model_file = None
     if out_dir:
         model_file = out_dir / MODEL_FILE
         save_model(model_file, model, {**card, "steps": step, "wall_time_s": round(wall, 1),
-                                       "hardware": hardware_description(device), "version": __version__,
+                                       "hardware": hardware_description(device, precision), "version": __version__,
                                        "history": history[:: max(1, len(history) // 100)]})
     return TrainResult(model=model, step=step, wall_time_s=wall, history=history, model_file=model_file)

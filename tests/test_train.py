@@ -5,7 +5,8 @@ import torch
 
 from disentangle_core.checkpoints import load_model
 from disentangle_core.models import BetaVAE, BetaVAEConfig, NonFiniteLossError
-from disentangle_core.train import MODEL_FILE, STATE_FILE, resolve_device, train, tune_cpu_allocator
+from disentangle_core.train import (MODEL_FILE, STATE_FILE, cpu_has_native_bf16, resolve_device,
+                                    resolve_precision, train, tune_cpu_allocator)
 
 TINY = dict(batch_size=8, progress=False, log_every=1, device="cpu")
 
@@ -21,20 +22,25 @@ def test_training_lowers_the_loss(tiny_data):
     assert len(losses) == 12 and sum(losses[-3:]) < 0.8 * sum(losses[:3])
 
 
-def test_resumed_run_ends_with_the_same_weights(tiny_data, tmp_path):
-    straight = train(fresh_model(), tiny_data, steps=6, out_dir=tmp_path / "a", checkpoint_every=3, **TINY)
-    train(fresh_model(), tiny_data, steps=3, out_dir=tmp_path / "b", checkpoint_every=3, **TINY)
-    resumed = train(fresh_model(), tiny_data, steps=6, out_dir=tmp_path / "b", resume=True, **TINY)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_resumed_run_ends_with_the_same_weights(tiny_data, tmp_path, precision):
+    run = dict(TINY, precision=precision)
+    straight = train(fresh_model(), tiny_data, steps=6, out_dir=tmp_path / "a", checkpoint_every=3, **run)
+    train(fresh_model(), tiny_data, steps=3, out_dir=tmp_path / "b", checkpoint_every=3, **run)
+    resumed = train(fresh_model(), tiny_data, steps=6, out_dir=tmp_path / "b", resume=True, **run)
     assert resumed.step == 6
     for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
         assert torch.equal(a, b), name
     assert [r["loss"] for r in straight.history] == [r["loss"] for r in resumed.history]
     model, card = load_model(tmp_path / "b" / MODEL_FILE)
     assert card["steps"] == 6 and card["model"] == "beta_vae" and card["config"]["latent_dim"] == 4
+    assert card["hardware"].endswith(f", {precision}")
+    assert next(model.parameters()).is_contiguous()  # channels-last is a training layout only
     assert not list((tmp_path / "b").glob("*.tmp")) and not list((tmp_path / "b").glob(".*"))
 
 
-def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path, precision):
     model = fresh_model()
     original_loss = model.loss
 
@@ -47,7 +53,7 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tiny_data, tmp_pa
 
     model.loss = loss_that_breaks
     with pytest.raises(NonFiniteLossError, match=r"'loss' became nan at step 4.*step 3\) is kept"):
-        train(model, tiny_data, steps=10, out_dir=tmp_path, checkpoint_every=3, **TINY)
+        train(model, tiny_data, steps=10, out_dir=tmp_path, checkpoint_every=3, precision=precision, **TINY)
     saved, card = load_model(tmp_path / STATE_FILE)
     assert card["steps"] == 3
     assert all(torch.isfinite(p).all() for p in saved.parameters())
@@ -65,6 +71,24 @@ def test_bad_arguments(tiny_data, tmp_path):
         train(fresh_model(), tiny_data, steps=2, out_dir=tmp_path, resume=True, **TINY)
     with pytest.raises(ValueError, match="different model or config"):
         train(fresh_model(beta=8.0), tiny_data, steps=4, out_dir=tmp_path, resume=True, **TINY)
+
+
+def test_bf16_loss_terms_are_computed_in_fp32(tiny_data):
+    model = fresh_model()
+    batch = tiny_data.sample(8, torch.Generator().manual_seed(0))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        terms = model.loss(batch, model(batch["x"]), step=0)
+    assert all(v.dtype == torch.float32 for v in terms.values() if torch.is_tensor(v))
+
+
+def test_precision_choice():
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu) == ("bf16" if cpu_has_native_bf16() else "fp32")
+    assert resolve_precision("fp32", cpu) == "fp32" and resolve_precision("bf16", cpu) == "bf16"
+    with pytest.raises(ValueError, match="unknown precision 'fp16'; choose from: auto, fp32, bf16"):
+        resolve_precision("fp16", cpu)
+    with pytest.raises(ValueError, match="not on mps"):
+        resolve_precision("bf16", torch.device("mps"))
 
 
 def test_device_auto_falls_back_to_cpu():
