@@ -13,7 +13,7 @@ import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
 from disentangle_core.app import about_tab, beta_dial_tab, train_tab, traversal_tab  # noqa: E402
-from disentangle_core.app.common import ModelCache  # noqa: E402
+from disentangle_core.app.common import ModelCache, preload  # noqa: E402
 from disentangle_core.app.ui import APP_TEXT, launch_options, t, translations  # noqa: E402
 from disentangle_core.checkpoints import ASSETS_DIR  # noqa: E402
 
@@ -35,8 +35,15 @@ def build_demo(assets_dir=ASSETS_DIR) -> gr.Blocks:
     return demo.queue(default_concurrency_limit=4, max_size=256)
 
 
+def serve(app: gr.Blocks, **options) -> None:
+    """Serve ``app`` until interrupted: the page first, then the imports that later views need."""
+    torch.set_num_threads(TORCH_THREADS)
+    app.launch(prevent_thread_lock=True, **launch_options(I18N), **options)
+    preload()
+    app.block_thread()
+
+
 demo = build_demo()
 
 if __name__ == "__main__":
-    torch.set_num_threads(TORCH_THREADS)
-    demo.launch(**launch_options(I18N))
+    serve(demo)

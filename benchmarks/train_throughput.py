@@ -1,7 +1,8 @@
 """Training throughput of the β-VAE on dSprites: on-device procedural batches vs a conventional DataLoader.
 
-Prints JSON: one record per (device, batch size, pipeline) with images/s of full training steps and of
-the data pipeline alone. The conventional pipeline is a ``torch.utils.data.DataLoader`` over a uint8
+Prints JSON: one record per (device, batch size, precision) with images/s of full training steps in fp32
+and in bf16 (and which one ``--precision auto`` picks here), then one per (device, batch size, pipeline)
+with images/s of full training steps and of the data pipeline alone. The conventional pipeline is a ``torch.utils.data.DataLoader`` over a uint8
 array of pre-rendered images (shuffled, per-sample ``__getitem__``, default collate), with 0 and 2
 worker processes. Targets: on CPU the procedural pipeline is at least as fast as the conventional
 one; on an H100 at least 5x at batch 256.
@@ -32,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from disentangle_core.data import ProceduralDSprites  # noqa: E402
 from disentangle_core.data.dsprites import render_sprites, sample_classes  # noqa: E402
 from disentangle_core.models import build_model  # noqa: E402
-from disentangle_core.train import hardware_description, tune_cpu_allocator  # noqa: E402
+from disentangle_core.train import (hardware_description, memory_format_for,  # noqa: E402
+                                    resolve_precision, to_memory_format, tune_cpu_allocator)
 
 
 class UInt8Images(Dataset):
@@ -75,6 +77,36 @@ def timed(fn, steps, device, warmup=5):
     return time.perf_counter() - t0
 
 
+def measure_precisions(device, batch_size, steps, rounds):
+    """One record per precision: the trainer's step (autocast and memory layout as ``train()`` sets them)
+    on procedural batches, median images/s over interleaved rounds."""
+    precisions = ["fp32", "bf16"] if device.type in ("cpu", "cuda") else ["fp32"]
+    setups = {}
+    for precision in precisions:
+        torch.manual_seed(0)
+        layout = memory_format_for(precision, device)
+        model = build_model("beta_vae", beta=4.0).to(device, memory_format=layout).train()
+        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+        setups[precision] = (model, model.configure_optimizers(), autocast, layout, procedural_batches(device, batch_size))
+    times = {precision: [] for precision in precisions}
+
+    def step(model, optimizers, autocast, layout, batches):
+        with autocast:
+            model.training_step(to_memory_format({"x": next(batches)}, layout), 0, optimizers)
+
+    for _ in range(rounds):
+        for precision, setup in setups.items():
+            times[precision].append(timed(lambda: step(*setup), steps, device))
+    records = []
+    for precision in precisions:
+        records.append({"device": device.type, "hardware": hardware_description(device, precision),
+                        "batch_size": batch_size, "precision": precision, "steps": steps, "rounds": rounds,
+                        "train_images_per_s": round(steps * batch_size / statistics.median(times[precision]), 1),
+                        "train_images_per_s_rounds": [round(steps * batch_size / t, 1) for t in times[precision]]})
+        print(json.dumps(records[-1]), file=sys.stderr)
+    return records
+
+
 def measure(device, batch_size, pipelines, steps, rounds):
     """One record per pipeline: median images/s over interleaved rounds of ``steps`` training steps."""
     torch.manual_seed(0)
@@ -104,21 +136,31 @@ def main():
     parser.add_argument("--devices", default="cpu,cuda")
     parser.add_argument("--batch-sizes", default="64,256")
     parser.add_argument("--array-size", type=int, default=20_000, help="images pre-rendered for the DataLoader")
+    parser.add_argument("--precisions-only", action="store_true", help="skip the DataLoader comparison")
     parser.add_argument("--default-allocator", action="store_true", help="leave glibc's malloc settings alone")
     args = parser.parse_args()
     tuned = False if args.default_allocator else tune_cpu_allocator()
     devices = [torch.device(d) for d in args.devices.split(",") if d != "cuda" or torch.cuda.is_available()]
     images = render_sprites(sample_classes(args.array_size, torch.Generator().manual_seed(1)))
     images = images.squeeze(1).to(torch.uint8).numpy()  # (N, 64, 64) uint8, as in the official file
-    records = []
+    records, precision_records = [], []
     for device in devices:
         steps = args.steps * (10 if device.type == "cuda" else 1)
         for batch_size in map(int, args.batch_sizes.split(",")):
+            precision_records += measure_precisions(device, batch_size, steps, args.rounds)
+            if args.precisions_only:
+                continue
             pipelines = {"procedural_on_device": procedural_batches(device, batch_size)}
             for workers in (0, 2):
                 pipelines[f"dataloader_{workers}_workers"] = loader_batches(images, device, batch_size, workers)
             records += measure(device, batch_size, pipelines, steps, args.rounds)
     summary = {}
+    for r in precision_records:
+        if r["precision"] == "bf16":
+            fp32 = next(q for q in precision_records if q["precision"] == "fp32" and q["device"] == r["device"]
+                        and q["batch_size"] == r["batch_size"])
+            summary[f"{r['device']}_batch{r['batch_size']}_bf16_speedup_vs_fp32"] = round(
+                r["train_images_per_s"] / fp32["train_images_per_s"], 2)
     for device in {r["device"] for r in records}:
         for batch_size in {r["batch_size"] for r in records}:
             rows = [r for r in records if r["device"] == device and r["batch_size"] == batch_size]
@@ -127,7 +169,8 @@ def main():
             summary[f"{device}_batch{batch_size}_speedup_vs_best_dataloader"] = round(ours / best, 2)
     print(json.dumps({"torch": torch.__version__, "python": platform.python_version(),
                       "threads": torch.get_num_threads(), "cpu_allocator_tuned": tuned,
-                      "records": records, "summary": summary}, indent=2))
+                      "precision_auto": {d.type: resolve_precision("auto", d) for d in devices},
+                      "precision_records": precision_records, "records": records, "summary": summary}, indent=2))
 
 
 if __name__ == "__main__":

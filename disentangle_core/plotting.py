@@ -9,13 +9,12 @@ display the returned figure.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
-from torchvision.utils import make_grid
 
 from .evaluation import ACTIVE_KL
 
@@ -25,6 +24,8 @@ PAD = 2
 
 def to_pil(images: torch.Tensor, nrow: int, pad_value: float = 0.35) -> Image.Image:
     """(N, C, H, W) in [0, 1] -> one PIL grid image with ``nrow`` images per row."""
+    from torchvision.utils import make_grid  # imported on first use: torchvision takes ~2 s to import
+
     grid = make_grid(images.float().clamp(0, 1), nrow=nrow, padding=PAD, pad_value=pad_value)
     array = (grid * 255).round().byte().permute(1, 2, 0).numpy()
     return Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)
@@ -32,12 +33,19 @@ def to_pil(images: torch.Tensor, nrow: int, pad_value: float = 0.35) -> Image.Im
 
 def _with_labels(grid: Image.Image, labels: list) -> Image.Image:
     """Put one text label (one or two lines) left of each row of cells."""
-    canvas = Image.new("L", (grid.width + LABEL_WIDTH, grid.height), 255)  # greyscale like the data: 1/3 the bytes
+    canvas = _label_canvas(tuple(map(str, labels)), grid.width, grid.height).copy()
     canvas.paste(grid.convert("L"), (LABEL_WIDTH, 0))
+    return canvas
+
+
+@functools.lru_cache(maxsize=64)
+def _label_canvas(labels: tuple, width: int, height: int) -> Image.Image:
+    """The white canvas with the row labels drawn, cached: the app redraws the same rows for every code."""
+    canvas = Image.new("L", (width + LABEL_WIDTH, height), 255)  # greyscale like the data: 1/3 the bytes
     draw, font = ImageDraw.Draw(canvas), ImageFont.load_default()
-    row_height = grid.height / max(1, len(labels))
+    row_height = height / max(1, len(labels))
     for r, text in enumerate(labels):
-        lines = str(text).split("\n")
+        lines = text.split("\n")
         top = (r + 0.5) * row_height - 6 * len(lines)
         for i, line in enumerate(lines):
             draw.text((4, top + 12 * i), line, fill=0, font=font)
@@ -123,7 +131,7 @@ def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRES
     return {d: factor_names[best[d]] for d in range(len(mi)) if mi[d, best[d]] >= threshold and active[d]}
 
 
-def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, active=None) -> Figure:
+def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, active=None) -> "Figure":
     """Latents (rows) x factors (columns) mutual information in nats, each cell written out.
 
     A row is labelled ``z3 ~ posX`` with the factor that latent captures best (``matched_factor_names``);
@@ -132,6 +140,8 @@ def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, acti
     mi = np.asarray(mi_matrix, dtype=float)
     names = matched_factor_names(mi, factor_names, threshold, active)
     off = set() if active is None else {d for d, on in enumerate(active) if not on}
+    from matplotlib.figure import Figure  # on first use, like torchvision above
+
     fig = Figure(figsize=(1.1 * len(factor_names) + 2.2, 0.42 * len(mi) + 1.2), layout="constrained")
     ax = fig.add_subplot()
     image = ax.imshow(mi, cmap="viridis", vmin=0.0, aspect="auto")
@@ -146,9 +156,11 @@ def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, acti
     return fig
 
 
-def kl_bar_chart(kl_per_latent, active_kl: float = ACTIVE_KL) -> Figure:
+def kl_bar_chart(kl_per_latent, active_kl: float = ACTIVE_KL) -> "Figure":
     """One bar per latent: its average KL to the prior in nats, with the 'active' line at ``active_kl``."""
     kl = np.asarray(kl_per_latent.detach().cpu() if torch.is_tensor(kl_per_latent) else kl_per_latent, dtype=float)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(0.45 * len(kl) + 2.0, 2.8), layout="constrained")
     ax = fig.add_subplot()
     ax.bar(range(len(kl)), kl, color=["tab:blue" if v >= active_kl else "tab:gray" for v in kl])

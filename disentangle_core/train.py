@@ -93,6 +93,20 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return "bf16" if device.type == "cpu" and cpu_has_native_bf16() else "fp32"
 
 
+def memory_format_for(precision: str, device: torch.device) -> torch.memory_format:
+    """Channels-last for bf16 on the CPU (oneDNN's bf16 convolutions are fastest on NHWC tensors);
+    elsewhere the layout is left alone (cuDNN picks its own)."""
+    return torch.channels_last if precision == "bf16" and device.type == "cpu" else torch.preserve_format
+
+
+def to_memory_format(batch: dict, memory_format: torch.memory_format) -> dict:
+    """``batch`` with its image tensors (4-d) in ``memory_format``."""
+    if memory_format is torch.preserve_format:
+        return batch
+    return {k: v.contiguous(memory_format=memory_format) if torch.is_tensor(v) and v.dim() == 4 else v
+            for k, v in batch.items()}
+
+
 def hardware_description(device: torch.device, precision: str | None = None) -> str:
     """``"CPU: AMD EPYC, 2 threads, bf16"``: the device, and the precision a run used when given."""
     suffix = f", {precision}" if precision else ""
@@ -145,8 +159,7 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
     precision = resolve_precision(precision, device)
     if device.type == "cpu":
         tune_cpu_allocator()
-    # oneDNN's bf16 convolutions are fastest on NHWC tensors; on CUDA cuDNN picks its own layouts
-    memory_format = torch.channels_last if precision == "bf16" and device.type == "cpu" else torch.preserve_format
+    memory_format = memory_format_for(precision, device)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)  # data sampling, on the CPU for reproducibility
     model.to(device, memory_format=memory_format).train()
@@ -184,10 +197,7 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
     step = start
     try:
         while step < steps:
-            batch = data.sample(batch_size, generator)
-            if memory_format is torch.channels_last:
-                batch = {k: v.contiguous(memory_format=memory_format) if torch.is_tensor(v) and v.dim() == 4 else v
-                         for k, v in batch.items()}
+            batch = to_memory_format(data.sample(batch_size, generator), memory_format)
             with autocast:
                 terms = model.training_step(batch, step, optimizers)
             step += 1

@@ -26,7 +26,7 @@ from ..checkpoints import ASSETS_DIR, available_assets, load_card, load_pretrain
 from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sprites
 from ..data.dsprites import NUM_IMAGES
 from ..evaluation import ACTIVE_KL
-from ..metrics import mutual_info_matrix
+from ..models.nets import for_cpu_inference
 from ..plotting import enlarge, matched_factor_names, save_gif, traversal_frames, traversal_grid, traversal_labels
 from ..traversal import decode_images, rank_latents, sweep, traversal_limits
 from .inputs import check_choice, check_number
@@ -36,6 +36,15 @@ REFERENCE_SIZE = 1000  # images used to rank latents, set sweep ranges and match
 GRID_STEPS = 8
 APP_DIR = Path(tempfile.gettempdir()) / "disentangle_core_app"  # GIFs and PNGs handed to Gradio
 FILE_MAX_AGE_S = 3600
+
+
+def preload() -> None:
+    """Import what the views need beyond the first page (torchvision's image grid, matplotlib's figures,
+    scikit-learn's estimators): the app calls it once its page is served, so launch does not wait."""
+    import matplotlib.figure  # noqa: F401
+    import torchvision.utils  # noqa: F401
+
+    from .. import metrics  # noqa: F401  (scikit-learn)
 
 
 @lru_cache(maxsize=1)
@@ -197,6 +206,7 @@ class ModelCache:
     @torch.no_grad()
     def _load(self, name: str) -> LoadedModel:
         model, card = load_pretrained(name, "cpu", self.assets_dir)
+        for_cpu_inference(model)  # same images, the traversal grid in half the time
         batch = reference_batch()
         dims, activity = rank_latents(model, batch["x"])
         lows, highs = traversal_limits(model, batch["x"], SPAN)
@@ -221,6 +231,8 @@ def mi_matrix(model, card: dict):
     asset was published) or, for a card without one, estimated on the reference batch."""
     if "mi_matrix" in card and card.get("factor_names", list(FACTOR_NAMES)) == list(FACTOR_NAMES):
         return card["mi_matrix"]
+    from ..metrics import mutual_info_matrix  # scikit-learn: imported only for a card without a matrix
+
     batch = reference_batch()
     return mutual_info_matrix(model.representation(batch["x"]).double().numpy(), batch["factors"].numpy())
 
