@@ -44,3 +44,19 @@ def test_kl_bar_chart_has_one_bar_per_latent():
     assert len(ax.patches) == 4
     assert [t.get_text() for t in ax.get_xticklabels()] == ["z0", "z1", "z2", "z3"]
     assert [p.get_height() for p in ax.patches] == pytest.approx([2.0, 0.01, 0.5, 0.0])
+
+
+def test_one_rule_for_active_at_the_boundary():
+    """A latent is active when its KL is above ACTIVE_KL: cards, labels and bars agree at the boundary."""
+    from disentangle_core.evaluation import ACTIVE_KL, is_active
+
+    kl = torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6, 0.0, 2.0])
+    assert is_active(kl).tolist() == [False, True, False, True]
+    assert is_active([ACTIVE_KL, 1.0]).tolist() == [False, True] and not bool(is_active(ACTIVE_KL))
+    traversal = Traversal(torch.zeros(2, 2, 1, 4, 4), [0, 1], torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6]),
+                          torch.zeros(2, 2))
+    assert [label.split("\n")[0] for label in traversal_labels(traversal, {0: "posX", 1: "posY"})] == ["z0", "z1 ~ posY"]
+    bars = kl_bar_chart(kl).axes[0].patches
+    blue, grey = (0.12156862745098039, 0.4666666666666667, 0.7058823529411765, 1.0), (0.5, 0.5, 0.5, 1.0)
+    assert [tuple(round(c, 3) for c in bar.get_facecolor()) for bar in bars] == [
+        tuple(round(c, 3) for c in colour) for colour in (grey, blue, grey, blue)]
