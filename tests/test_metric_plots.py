@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from disentangle_core.plotting import kl_bar_chart, matched_factor_names, mi_heatmap, traversal_labels
@@ -57,6 +58,5 @@ def test_one_rule_for_active_at_the_boundary():
                           torch.zeros(2, 2))
     assert [label.split("\n")[0] for label in traversal_labels(traversal, {0: "posX", 1: "posY"})] == ["z0", "z1 ~ posY"]
     bars = kl_bar_chart(kl).axes[0].patches
-    blue, grey = (0.12156862745098039, 0.4666666666666667, 0.7058823529411765, 1.0), (0.5, 0.5, 0.5, 1.0)
-    assert [tuple(round(c, 3) for c in bar.get_facecolor()) for bar in bars] == [
-        tuple(round(c, 3) for c in colour) for colour in (grey, blue, grey, blue)]
+    blue, grey = to_rgba("tab:blue"), to_rgba("tab:gray")
+    assert [bar.get_facecolor() for bar in bars] == [grey, blue, grey, blue]
