@@ -19,7 +19,8 @@ ACTIVE, OFF = f"active (KL > {ACTIVE_KL:g})", "off"
 def curve_frame(history: list, terms: dict) -> pd.DataFrame:
     """``step, value, term`` rows for each logged row of ``history`` and each of ``terms`` it holds."""
     rows = [(row["step"], row[key], name) for row in history for key, name in terms.items() if key in row]
-    return pd.DataFrame(rows, columns=["step", "value", "term"])
+    frame = pd.DataFrame(rows, columns=["step", "value", "term"])
+    return frame.astype({"step": "int64", "value": "float64", "term": "str"})  # numeric axes even when empty
 
 
 def kl_bars(kl_per_latent) -> pd.DataFrame:

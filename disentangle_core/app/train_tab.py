@@ -168,6 +168,17 @@ def progress_text(row: dict, total: int) -> str:
     return f"step {row['step']}/{total}: reconstruction {row['recon']:.1f}, KL {row['kl']:.2f} nats{capacity}"
 
 
+def curves(history: list, total: int) -> tuple:
+    """The two line plots' updates for ``history``. The first row sets the x axis to the whole run, so the
+    curves grow into it (and a plot is never sent an empty table: it would draw no lines after it)."""
+    if not history:
+        return gr.skip(), gr.skip()
+    recon, kl = curve_frame(history, RECON_TERMS), curve_frame(history, KL_TERMS)
+    if len(history) == 1:
+        return gr.LinePlot(recon, x_lim=[0, total]), gr.LinePlot(kl, x_lim=[0, total])
+    return recon, kl
+
+
 def train_model(objective, beta, capacity_max, steps, request: gr.Request = None, progress=gr.Progress()):
     """Check the settings, train, and stream (status, reconstruction curve, KL curve, KL bars, traversal).
 
@@ -180,19 +191,17 @@ def train_model(objective, beta, capacity_max, steps, request: gr.Request = None
     progress((0, total), desc="starting")
     history, drawn_at = [], 0.0
     try:
-        yield "starting…", curve_frame([], RECON_TERMS), curve_frame([], KL_TERMS), None, None
+        yield "starting…", gr.skip(), gr.skip(), None, None  # the last run's curves stay until this one's first row
         for kind, value in stream_training(settings, flag.is_set):
             if kind == "done":
                 break
             history.append(value)
             progress((value["step"], total), desc=f"step {value['step']}/{total}", unit="steps")
-            if time.monotonic() - drawn_at >= REDRAW_S:
+            if len(history) == 1 or time.monotonic() - drawn_at >= REDRAW_S:
                 drawn_at = time.monotonic()
-                yield (progress_text(value, total), curve_frame(history, RECON_TERMS), curve_frame(history, KL_TERMS),
-                       gr.skip(), gr.skip())
+                yield progress_text(value, total), *curves(history, total), gr.skip(), gr.skip()
     except TrainingCancelled as e:
-        yield (f"{e}; the curves show the run until then", curve_frame(history, RECON_TERMS),
-               curve_frame(history, KL_TERMS), gr.skip(), gr.skip())
+        yield f"{e}; the curves show the run until then", *curves(history, total), gr.skip(), gr.skip()
         return
     finally:
         flag.set()  # the page closed or the event was cancelled: stop the worker at its next report
@@ -201,8 +210,7 @@ def train_model(objective, beta, capacity_max, steps, request: gr.Request = None
     last = history[-1]
     status = (f"{total} steps on {device} in {seconds:.0f} s: loss {last['loss']:.1f}, "
               f"reconstruction {last['recon']:.1f}, KL {last['kl']:.2f} nats")
-    yield (status, curve_frame(history, RECON_TERMS), curve_frame(history, KL_TERMS), kl_bars(kl_per_latent),
-           image_file(grid))
+    yield status, *curves(history, total), kl_bars(kl_per_latent), image_file(grid)
 
 
 def cancel_training(request: gr.Request = None) -> str:
@@ -244,5 +252,6 @@ def build(demo: gr.Blocks, cache) -> None:
                 result = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"], format="png")
         job = start.click(user_errors(train_model), [objective, beta, capacity_max, steps],
                           [status, recon_curve, kl_curve, kl_bars_plot, result],
-                          preprocess=False, concurrency_limit=1, concurrency_id="training", api_name="train")
+                          preprocess=False, concurrency_limit=1, concurrency_id="training", api_name="train",
+                          show_progress_on=[result])  # the bar sits where the traversal will come, not on the curves
         cancel.click(cancel_training, None, status, cancels=[job], queue=False, api_name="cancel")
