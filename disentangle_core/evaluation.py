@@ -6,7 +6,16 @@ import torch
 
 from .losses import kl_per_latent, reconstruction
 
-ACTIVE_KL = 0.1  # nats: a latent below this carries (almost) no information about x
+ACTIVE_KL = 0.1  # nats: a latent at or below this carries (almost) no information about x
+
+
+def is_active(kl_per_latent) -> torch.Tensor:
+    """Which latents are in use: True where the average KL to the prior is above ``ACTIVE_KL`` nats.
+
+    The one rule for "active" in the kit (cards, plots, the app); takes a number, a list, an array or a
+    tensor of KLs in nats and returns a bool tensor of the same shape.
+    """
+    return torch.as_tensor(kl_per_latent) > ACTIVE_KL  # compared in the KL's own precision
 
 
 @torch.no_grad()
@@ -38,5 +47,5 @@ def reconstruction_metrics(model, data, n: int = 5000, seed: int = 1234) -> dict
     metrics = {"recon_nll": round(recon / count, 2)}
     if kl is not None:
         kl = kl / count
-        metrics.update(kl=round(kl.sum().item(), 2), active_latents=int((kl > ACTIVE_KL).sum()))
+        metrics.update(kl=round(kl.sum().item(), 2), active_latents=int(is_active(kl).sum()))
     return metrics

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from .evaluation import ACTIVE_KL
+from .evaluation import ACTIVE_KL, is_active
 
 LABEL_WIDTH = 92
 PAD = 2
@@ -54,12 +54,12 @@ def _label_canvas(labels: tuple, width: int, height: int) -> Image.Image:
 
 def traversal_labels(traversal, names: dict | None = None) -> list[str]:
     """Row labels such as ``"z3 ~ posX\nKL 2.41"``: the matched factor (from ``names``, latent -> factor)
-    and the latent's activity. Latents switched off (KL below 0.1 nats) get no factor name: what
+    and the latent's activity. Latents switched off (KL not above ``ACTIVE_KL``) get no factor name: what
     they share with a factor is estimation noise."""
     labels = []
     for d in traversal.dims:
         value = float(traversal.activity[d])
-        active = traversal.activity_name != "KL" or value >= ACTIVE_KL
+        active = traversal.activity_name != "KL" or bool(is_active(value))
         head = f"z{d} ~ {names[d]}" if names and d in names and active else f"z{d}"
         labels.append(f"{head}\n{traversal.activity_name} {value:.2f}")
     return labels
@@ -120,7 +120,7 @@ def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRES
 
     ``mi_matrix`` is (D, K), e.g. ``metrics.mutual_info_matrix`` or ``evaluate_all(...)["mi_matrix"]``;
     the result feeds ``traversal_labels(traversal, names)`` ("z3 ~ posX"). ``active`` (D booleans, e.g.
-    KL per latent >= 0.1) leaves switched-off latents unnamed: their MI is estimation noise.
+    ``evaluation.is_active`` of the KL per latent) leaves switched-off latents unnamed: their MI is estimation noise.
     """
     mi = np.asarray(mi_matrix, dtype=float)
     if mi.ndim != 2 or mi.shape[1] != len(factor_names):
@@ -156,15 +156,15 @@ def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, acti
     return fig
 
 
-def kl_bar_chart(kl_per_latent, active_kl: float = ACTIVE_KL) -> "Figure":
-    """One bar per latent: its average KL to the prior in nats, with the 'active' line at ``active_kl``."""
+def kl_bar_chart(kl_per_latent) -> "Figure":
+    """One bar per latent: its average KL to the prior in nats, blue when active, with the line at ``ACTIVE_KL``."""
     kl = np.asarray(kl_per_latent.detach().cpu() if torch.is_tensor(kl_per_latent) else kl_per_latent, dtype=float)
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(0.45 * len(kl) + 2.0, 2.8), layout="constrained")
     ax = fig.add_subplot()
-    ax.bar(range(len(kl)), kl, color=["tab:blue" if v >= active_kl else "tab:gray" for v in kl])
-    ax.axhline(active_kl, color="tab:red", linestyle="--", linewidth=1, label=f"active: KL >= {active_kl:g} nats")
+    ax.bar(range(len(kl)), kl, color=["tab:blue" if on else "tab:gray" for on in is_active(kl_per_latent).tolist()])
+    ax.axhline(ACTIVE_KL, color="tab:red", linestyle="--", linewidth=1, label=f"active: KL > {ACTIVE_KL:g} nats")
     ax.set_xticks(range(len(kl)), labels=[f"z{d}" for d in range(len(kl))])
     ax.set_ylabel("KL to the prior (nats)")
     ax.legend(loc="upper right", fontsize=8)

@@ -8,6 +8,7 @@ is missing (Playwright cannot download its own browser here).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -87,18 +88,35 @@ def test_japanese_page_slider_and_training(server):
             page.screenshot(path=ARTIFACTS / "tab_beta_dial.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
 
+            # A training run: the loss curves grow while it goes on, the KL bars come at the end.
             page.get_by_role("tab", name="自分で学習する").click()
             steps = page.locator("#train-steps input")
-            steps.fill("20")
+            steps.fill("40")
             steps.press("Enter")
             page.locator("#train-start").click()
             status = page.locator("#train-status textarea")
-            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('20 steps')",
+            curve = page.locator("#train-kl-curve")
+            vertices = ("() => [...document.querySelectorAll('#train-kl-curve g.mark-line path')]"
+                        ".reduce((n, p) => n + (p.getAttribute('d') || '').split(/[ML]/).length - 1, 0)")
+            shots = []  # (points of the drawn KL line, picture of the KL curve) while the run goes on
+            while not status.input_value().startswith("40 steps") and len(shots) < 40:
+                if re.match(r"step \d+/40", status.input_value()):
+                    points = page.evaluate(vertices)
+                    if points and (not shots or points > shots[-1][0]):
+                        shots.append((points, curve.screenshot()))
+                page.wait_for_timeout(100)
+            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('40 steps')",
                                    arg="#train-status textarea", timeout=60_000)
-            page.wait_for_timeout(500)
+            assert len(shots) >= 2, f"the KL line was seen growing {len(shots)} times during the run: {shots[:1]}"
+            assert shots[0][1] != shots[-1][1], "the picture of the KL curve did not change while the run went on"
+            assert page.evaluate(vertices) == 40  # the finished run: one point per step
+            print("KL line points seen during the run:", [points for points, _ in shots])
+            (ARTIFACTS / "train_curve_early.png").write_bytes(shots[0][1])
+            page.locator("#train-kl-bars canvas, #train-kl-bars svg").first.wait_for(timeout=20_000)
+            page.wait_for_timeout(800)
             page.screenshot(path=ARTIFACTS / "tab_train.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
-            assert "20 steps on cpu" in status.input_value()
+            assert "40 steps on cpu" in status.input_value()
 
             page.get_by_role("tab", name="このアプリについて").click()
             page.get_by_role("heading", name="同梱のチェックポイント").wait_for()

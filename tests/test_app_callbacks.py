@@ -10,9 +10,10 @@ import torch
 from app_helpers import app_torch_threads, tiny_assets_dir  # noqa: F401  (autouse)
 from PIL import Image
 
-from disentangle_core.app import about_tab, beta_dial_tab, train_tab, traversal_tab
+from disentangle_core.app import about_tab, beta_dial_tab, curves, train_tab, traversal_tab
 from disentangle_core.app.common import GRID_STEPS, ModelCache, TrainingCancelled, TrainingJobs, dataset_image
 from disentangle_core.app.ui import APP_TEXT, translations, user_errors
+from disentangle_core.evaluation import is_active
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +150,48 @@ def test_step_budget_over_the_cpu_cap_is_refused(monkeypatch):
 def test_training_reports_progress_and_returns_a_traversal():
     seen = []
     settings = train_tab.check_request("beta", 4, 25, 6)
-    grid, last, seconds, device = train_tab.run_training(settings, lambda step, row: seen.append(step), lambda: False)
+    grid, kl_per_latent, history, seconds, device = train_tab.run_training(
+        settings, lambda step, row: seen.append(step), lambda: False)
     assert seen == [1, 2, 3, 4, 5, 6] and isinstance(grid, Image.Image)
-    assert set(last) >= {"loss", "recon", "kl"} and device == "cpu"
+    assert set(history[-1]) >= {"loss", "recon", "kl"} and device == "cpu" and kl_per_latent.shape == (10,)
+
+
+def no_progress(*args, **kwargs):
+    pass
+
+
+def plotted_rows(update):
+    """How many rows a line plot's update draws (None: the plot is left as it is)."""
+    if isinstance(update, gr.LinePlot):  # the first row comes with the x axis of the whole run
+        return len(update.value["data"])
+    return None if isinstance(update, dict) and update == gr.skip() else len(update)
+
+
+def test_training_streams_growing_curves_then_the_kl_of_each_latent(monkeypatch):
+    monkeypatch.setattr(train_tab, "REDRAW_S", 0.0)  # redraw at every logged row
+    updates = list(train_tab.train_model("capacity", 1.0, 10.0, 8, progress=no_progress))
+    kl_rows = [plotted_rows(update[2]) for update in updates]
+    assert kl_rows == [None, 2, 4, 6, 8, 10, 12, 14, 16, 16]  # KL and C(t) at each of 8 steps, then the final draw
+    assert updates[1][1].x_lim == updates[1][2].x_lim == [0, 8]
+    assert list(updates[-2][1]["term"].unique()) == ["reconstruction"]
+    assert set(updates[-1][2]["term"]) == {"KL", "C(t)"} and updates[-1][2]["step"].max() == 8
+    bars = updates[-1][3]
+    assert list(bars["latent"]) == [f"z{d}" for d in range(10)]
+    assert list(bars["state"] == curves.ACTIVE) == is_active(bars["kl"].tolist()).tolist()
+    assert updates[-1][0].startswith("8 steps on cpu") and updates[-1][4].endswith(".png")
+
+
+def test_a_cancelled_run_keeps_its_curves(monkeypatch):
+    monkeypatch.setattr(train_tab, "REDRAW_S", 0.0)
+    updates = train_tab.train_model("beta", 4.0, 25.0, 500, progress=no_progress)  # logs every 5 steps
+    for update in updates:
+        if plotted_rows(update[1]) == 3:  # three rows drawn: press cancel
+            train_tab.JOBS.cancel("local")
+    status, recon, kl, bars, grid = update  # the worker trains on while the page draws: it stops a little later
+    stopped = int(re.fullmatch(r"training cancelled at step (\d+); the curves show the run until then", status)[1])
+    assert 20 <= stopped < 500 and list(recon["step"]) == list(range(5, stopped, 5)) == list(kl["step"])
+    assert bars == grid == gr.skip()  # the KL bars and the traversal are left as they were
+    assert train_tab.JOBS.cancel("local") is False  # the run's flag is gone
 
 
 def test_cancel_stops_training_at_the_next_report():

@@ -97,8 +97,9 @@ def test_bad_uploads_get_one_sentence(client, tmp_path, make, words):
 
 
 def test_tiny_training_run_through_the_api(client):
-    status, grid = client.predict("capacity", 1.0, 10.0, 10, api_name="/train")
+    status, recon, kl, bars, grid = client.predict("capacity", 1.0, 10.0, 10, api_name="/train")
     assert status.startswith("10 steps on cpu") and Image.open(grid).width > 64
+    assert len(kl["data"]) == 20 and len(bars["data"]) == 10  # KL and C(t) at each of 10 steps; 10 latents
 
 
 def test_cancel_stops_this_sessions_training(client):
@@ -112,6 +113,6 @@ def test_cancel_stops_this_sessions_training(client):
 
     assert list(JOBS._flags) == [client.session_hash]  # the flag belongs to this browser session
     assert client.predict(api_name="/cancel") == "cancelling…"
-    with pytest.raises(Exception, match="training cancelled at step"):
-        job.result(timeout=60)
+    status = job.result(timeout=60)[0]  # a cancelled run is not an error: it keeps its curves
+    assert status.startswith("training cancelled at step")
     assert client.predict(api_name="/cancel") == "no run to cancel"

@@ -3,7 +3,8 @@ import json
 import pytest
 from PIL import Image
 
-from disentangle_core.cli import main
+from disentangle_core.checkpoints import available_assets, load_card
+from disentangle_core.cli import build_parser, main
 
 
 def test_train_resume_info_traverse(tmp_path, capsys):
@@ -42,3 +43,21 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monke
 def test_list_runs(capsys):
     assert main(["list"]) == 0
     assert capsys.readouterr().out
+
+
+def test_list_and_info_print_json_with_the_cards_keys(capsys):
+    assert main(["list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [entry["asset"] for entry in listed] == available_assets()
+    card = load_card(listed[0]["asset"])
+    assert {k: card[k] for k in listed[0]} == listed[0] and {"model", "steps", "metrics"} <= set(listed[0])
+    assert main(["info", listed[0]["asset"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == card  # the whole card, history included
+
+
+def test_evaluate_defaults_to_the_cards_counts_and_says_what_each_costs(capsys):
+    assert build_parser().parse_args(["evaluate", "beta_vae_dsprites"]).counts == "standard"
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "standard (default;" in help_text and "~30 min" in help_text and "quick (seconds" in help_text

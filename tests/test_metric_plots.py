@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from disentangle_core.plotting import kl_bar_chart, matched_factor_names, mi_heatmap, traversal_labels
@@ -44,3 +45,18 @@ def test_kl_bar_chart_has_one_bar_per_latent():
     assert len(ax.patches) == 4
     assert [t.get_text() for t in ax.get_xticklabels()] == ["z0", "z1", "z2", "z3"]
     assert [p.get_height() for p in ax.patches] == pytest.approx([2.0, 0.01, 0.5, 0.0])
+
+
+def test_one_rule_for_active_at_the_boundary():
+    """A latent is active when its KL is above ACTIVE_KL: cards, labels and bars agree at the boundary."""
+    from disentangle_core.evaluation import ACTIVE_KL, is_active
+
+    kl = torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6, 0.0, 2.0])
+    assert is_active(kl).tolist() == [False, True, False, True]
+    assert is_active([ACTIVE_KL, 1.0]).tolist() == [False, True] and not bool(is_active(ACTIVE_KL))
+    traversal = Traversal(torch.zeros(2, 2, 1, 4, 4), [0, 1], torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6]),
+                          torch.zeros(2, 2))
+    assert [label.split("\n")[0] for label in traversal_labels(traversal, {0: "posX", 1: "posY"})] == ["z0", "z1 ~ posY"]
+    bars = kl_bar_chart(kl).axes[0].patches
+    blue, grey = to_rgba("tab:blue"), to_rgba("tab:gray")
+    assert [bar.get_facecolor() for bar in bars] == [grey, blue, grey, blue]

@@ -25,7 +25,7 @@ from PIL import Image
 from ..checkpoints import ASSETS_DIR, available_assets, load_card, load_pretrained
 from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sprites
 from ..data.dsprites import NUM_IMAGES
-from ..evaluation import ACTIVE_KL
+from ..evaluation import is_active
 from ..models.nets import for_cpu_inference
 from ..plotting import enlarge, matched_factor_names, save_gif, traversal_frames, traversal_grid, traversal_labels
 from ..traversal import decode_images, rank_latents, sweep, traversal_limits
@@ -75,7 +75,7 @@ class LoadedModel:
     lows: list  # (D,) sweep range of each latent
     highs: list
     factors: dict = field(default_factory=dict)  # {latent: matched factor name}
-    active_mask: list = field(default_factory=list)  # (D,) latents in use (KL >= ACTIVE_KL; all for an autoencoder)
+    active_mask: list = field(default_factory=list)  # (D,) latents in use (evaluation.is_active; all for an autoencoder)
 
     @property
     def active(self) -> list:
@@ -210,7 +210,7 @@ class ModelCache:
         batch = reference_batch()
         dims, activity = rank_latents(model, batch["x"])
         lows, highs = traversal_limits(model, batch["x"], SPAN)
-        active = [bool(a >= ACTIVE_KL) or not model.has_prior for a in activity]
+        active = [bool(on) or not model.has_prior for on in is_active(activity).tolist()]
         return LoadedModel(name, model, card, dims, activity, lows.tolist(), highs.tolist(),
                            matched_factor_names(mi_matrix(model, card), FACTOR_NAMES, active=active), active)
 

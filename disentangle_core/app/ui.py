@@ -13,6 +13,7 @@ in a ``TEXT = {"en": {...}, "ja": {...}}`` dict next to the components that use 
 from __future__ import annotations
 
 import functools
+import inspect
 
 import gradio as gr
 from gradio.i18n import I18nData
@@ -43,14 +44,29 @@ def translations(texts) -> gr.I18n:
     return gr.I18n(**merged)
 
 
+USER_ERRORS = (ValueError, FileNotFoundError, NonFiniteLossError)
+
+
 def user_errors(fn):
-    """Show a bad input's one-sentence ``ValueError`` as a ``gr.Error`` (a toast, no traceback)."""
+    """Show a bad input's one-sentence ``ValueError`` as a ``gr.Error`` (a toast, no traceback).
+
+    A generator callback (one that streams updates) keeps streaming: its errors are caught as it runs.
+    """
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def streaming(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except USER_ERRORS as e:
+                raise gr.Error(str(e), print_exception=False) from None
+
+        return streaming
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
+        except USER_ERRORS as e:
             raise gr.Error(str(e), print_exception=False) from None
 
     return wrapper
