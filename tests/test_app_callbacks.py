@@ -153,7 +153,8 @@ def test_training_reports_progress_and_returns_a_traversal():
     grid, kl_per_latent, history, seconds, device = train_tab.run_training(
         settings, lambda step, row: seen.append(step), lambda: False)
     assert seen == [1, 2, 3, 4, 5, 6] and isinstance(grid, Image.Image)
-    assert set(history[-1]) >= {"loss", "recon", "kl"} and device == "cpu" and kl_per_latent.shape == (10,)
+    assert set(history[-1]) >= {"loss", "recon", "kl"} and kl_per_latent.shape == (10,)
+    assert device == f"cpu ({settings['precision']})"
 
 
 def no_progress(*args, **kwargs):
@@ -256,3 +257,10 @@ def test_app_builds_with_a_single_beta_model(tmp_path):
     assert "`vae_dsprites`" in beta_dial_tab.compare(cache, 5, 0.0)[6]
     with pytest.raises(ValueError, match="between 0 and 0"):
         beta_dial_tab.compare(cache, 5, 1.0)
+
+
+def test_training_precision_is_checked_and_resolved():
+    assert train_tab.check_request("beta", 4, 25, 10, "fp32")["precision"] == "fp32"
+    assert train_tab.check_request("beta", 4, 25, 10)["precision"] in ("fp32", "bf16")  # auto, resolved here
+    with pytest.raises(ValueError, match="precision"):
+        train_tab.check_request("beta", 4, 25, 10, "fp16")
