@@ -26,7 +26,7 @@ from ..checkpoints import ASSETS_DIR, available_assets, load_card, load_pretrain
 from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sprites
 from ..data.dsprites import NUM_IMAGES
 from ..evaluation import is_active
-from ..models.nets import for_cpu_inference
+from ..models import for_cpu_inference
 from ..plotting import enlarge, matched_factor_names, save_gif, traversal_frames, traversal_grid, traversal_labels
 from ..traversal import decode_images, rank_latents, sweep, traversal_limits
 from .inputs import check_choice, check_number

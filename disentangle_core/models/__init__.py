@@ -7,6 +7,7 @@ from .base import GenerativeModel, NonFiniteLossError, check_finite
 from .beta_tcvae import BetaTCVAE, BetaTCVAEConfig
 from .beta_vae import BetaVAE, BetaVAEConfig
 from .factor_vae import FactorVAE, FactorVAEConfig
+from .nets import for_cpu_inference
 
 MODELS = {
     "autoencoder": (Autoencoder, AutoencoderConfig),
