@@ -144,9 +144,11 @@ def run_training(settings: dict, on_step, cancelled) -> tuple:
 
     log_every = max(1, settings["steps"] // 100)
     result = train(model, ProceduralDSprites(), steps=settings["steps"], batch_size=BATCH_SIZE, device=device,
-                   precision=settings.get("precision", "auto"), progress=False, log_every=log_every, callback=callback)
+                   precision=settings.get("precision", "auto"), progress=False, log_every=log_every,
+                   callback=callback)
     traversal = traverse(result.model.cpu(), reference_batch()["x"][:256], steps=8)
-    return traversal_grid(traversal), traversal.activity, result.history, result.wall_time_s, f"{device} ({settings.get('precision', 'auto')})"
+    where = f"{device} ({settings.get('precision', 'auto')})"
+    return traversal_grid(traversal), traversal.activity, result.history, result.wall_time_s, where
 
 
 @on_gpu

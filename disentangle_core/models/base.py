@@ -90,7 +90,7 @@ class GaussianVAE(GenerativeModel):
         self.decoder = ConvDecoder(config.latent_dim, config.in_channels)
 
     def encode(self, x):  # (B, C, 64, 64) -> (B, D), (B, D)
-        mu, logvar = self.encoder(x).float().chunk(2, dim=1)  # fp32 under bf16 autocast: the KL terms need it
+        mu, logvar = self.encoder(x).chunk(2, dim=1)  # fp32 even under bf16 autocast (nets.Float32Linear)
         return mu, logvar
 
     def decode(self, z):  # (B, D) -> (B, C, 64, 64) logits
