@@ -15,8 +15,8 @@ import torch
 
 from .checkpoints import ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish
 from .data import make_dataset
-from .evaluation import reconstruction_metrics
-from .metrics import COUNTS, evaluate_all
+from .evaluation import EVALUATIONS, card_updates, evaluation_for
+from .metrics import COUNTS
 from .models import MODELS, NonFiniteLossError, build_model
 from .plotting import save_gif, traversal_frames, traversal_grid
 from .presets import PRESETS, get_preset
@@ -109,21 +109,14 @@ def cmd_train(args, extra: list[str]) -> None:
     print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
 
 
-HEADLINE = ("recon_nll", "kl", "active_latents", "mig", "factor_vae", "beta_vae",
-            "dci_disentanglement", "dci_completeness", "dci_informativeness", "sap")
-
-
 def cmd_publish(args) -> None:
     model, card = load_model(args.model_file)
-    data = make_dataset(card.get("dataset", "dsprites"))
-    measured = {**reconstruction_metrics(model, data), **evaluate_all(model, data, counts=args.counts)}
-    metrics = {k: round(measured[k], 3) if isinstance(measured[k], float) else measured[k]
-               for k in HEADLINE if k in measured}
-    updates = {"metrics": metrics, "metric_counts": args.counts, "mi_matrix": measured["mi_matrix"],
-               "factor_names": measured["factor_names"]}
+    evaluation = evaluation_for(card)
+    result = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
+    updates = card_updates(evaluation, result, args.counts)
     target = publish(args.model_file, args.name, card_updates=updates)
     write_assets_readme()
-    print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {metrics}")
+    print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
 
 
 def write_assets_readme(assets_dir=ASSETS_DIR) -> None:
@@ -164,25 +157,13 @@ def cmd_traverse(args) -> None:
     print(f"wrote {out}")
 
 
-def format_metrics(result: dict) -> str:
-    """The scores of ``evaluate_all`` as an aligned table, then its latent x factor MI matrix."""
-    matrix, names = result["mi_matrix"], result["factor_names"]
-    lines = [f"{'metric':<28}{'value':>8}"]
-    for key, value in result.items():
-        if key not in ("mi_matrix", "factor_names", "sample_counts"):
-            lines.append(f"{key:<28}{value:>8.3f}" if isinstance(value, float) else f"{key:<28}{value:>8}")
-    lines += ["", "mutual information (nats), latent x factor", "     " + "".join(f"{n:>12}" for n in names)]
-    lines += [f"z{d:<4}" + "".join(f"{v:>12.3f}" for v in row) for d, row in enumerate(matrix)]
-    counts = ", ".join(f"{k}={v}" for k, v in result["sample_counts"].items())
-    return "\n".join(lines + ["", f"sample counts: {counts}"])
-
-
 def cmd_evaluate(args) -> None:
     device = resolve_device(args.device)
     model, card = _load(args.name, device)
-    data = make_dataset(card.get("dataset", "dsprites"), device=device)
-    result = evaluate_all(model, data, seed=args.seed, counts=args.counts)
-    print(json.dumps(result, indent=2) if args.json else format_metrics(result))
+    evaluation = evaluation_for(card)
+    result = evaluation.measure(model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir,
+                                device=device)
+    print(json.dumps(result, indent=2) if args.json else evaluation.format(result))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,18 +189,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model_file")
     p.add_argument("--name", required=True)
     p.add_argument("--counts", choices=list(COUNTS), default="standard", help="sample counts of the metrics")
+    p.add_argument("--data-dir", help="measure on this dataset (file or folder) instead of the family's default")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--seed", type=int, default=0, help="which random images to start from")
-    p = sub.add_parser("evaluate", help="every disentanglement metric of an asset (BetaVAE, FactorVAE, MIG, DCI, SAP)")
+    families = "; ".join(dict.fromkeys(e.summary for e in EVALUATIONS.values()))
+    p = sub.add_parser("evaluate", help="measure an asset the way its family is measured",
+                       epilog=f"evaluations by dataset: {families}")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--counts", choices=list(COUNTS), default="standard",
                    help="sample counts: standard (default; the asset cards' counts, ~4 min on one CPU core), "
                         "full (disentanglement_lib's, ~30 min on one CPU core), quick (seconds; indicative only)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
+    p.add_argument("--data-dir", help="measure on this dataset (a dSprites .npz, a folder of MNIST IDX files, an "
+                                      "xlsa17 folder) instead of the family's default")
     p.add_argument("--device", default="auto", help="where to encode the images: auto, cpu, cuda, ...")
     return parser
 

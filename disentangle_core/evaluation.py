@@ -1,6 +1,13 @@
-"""Measurements of a trained model on fresh samples of its dataset (the numbers in asset cards)."""
+"""Measurements of a trained model (the numbers in asset cards), and the registry that picks them.
+
+``EVALUATIONS`` maps a card's dataset to its family's ``Evaluation``; ``evaluate NAME`` and ``publish``
+look the model's family up there, so a new family plugs in with one line and no branch in the CLI.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -49,3 +56,87 @@ def reconstruction_metrics(model, data, n: int = 5000, seed: int = 1234) -> dict
         kl = kl / count
         metrics.update(kl=round(kl.sum().item(), 2), active_latents=int(is_active(kl).sum()))
     return metrics
+
+
+# --- one registry: a card's dataset -> how its models are measured --------------------------------
+
+
+def format_scores(result: dict) -> str:
+    """Any evaluation's result as an aligned table of its scalar scores (lists and tables left to --json)."""
+    lines = [f"{'metric':<28}{'value':>10}"]
+    for key, value in result.items():
+        if isinstance(value, float):
+            lines.append(f"{key:<28}{value:>10.3f}")
+        elif isinstance(value, (int, str)) and not isinstance(value, bool):
+            lines.append(f"{key:<28}{value:>10}")
+    return "\n".join(lines)
+
+
+def format_metrics(result: dict) -> str:
+    """The dSprites scores as an aligned table, then the latent x factor MI matrix and the sample counts."""
+    matrix, names = result["mi_matrix"], result["factor_names"]
+    lines = [format_scores(result), "", "mutual information (nats), latent x factor",
+             "     " + "".join(f"{n:>12}" for n in names)]
+    lines += [f"z{d:<4}" + "".join(f"{v:>12.3f}" for v in row) for d, row in enumerate(matrix)]
+    counts = ", ".join(f"{k}={v}" for k, v in result["sample_counts"].items())
+    return "\n".join(lines + ["", f"sample counts: {counts}"])
+
+
+def measure_dsprites(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None,
+                     device="cpu") -> dict:
+    """Reconstruction, KL and every disentanglement score on dSprites (procedural, or the ``.npz`` at ``data_dir``)."""
+    from .data import make_dataset
+    from .metrics import evaluate_all
+
+    if data_dir is not None:
+        data = make_dataset("dsprites_npz", path=data_dir, device=device)
+    else:
+        data = make_dataset("dsprites" if card.get("dataset") != "dsprites_npz" else "dsprites_npz", device=device)
+    return {**reconstruction_metrics(model, data), **evaluate_all(model, data, seed=seed, counts=counts)}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How the models of one dataset family are measured, by ``evaluate`` and ``publish`` alike.
+
+    ``measure(model, card, *, counts, seed, data_dir, device) -> dict`` returns JSON-able scores;
+    ``headline`` names the scores ``publish`` writes into the card's ``metrics`` (and the asset tables),
+    ``card_keys`` other results it stores in the card beside them (e.g. the MI matrix).
+    """
+
+    measure: Callable[..., dict]
+    headline: tuple[str, ...]
+    card_keys: tuple[str, ...] = ()
+    format: Callable[[dict], str] = format_scores
+    summary: str = ""
+
+
+DSPRITES = Evaluation(
+    measure=measure_dsprites,
+    headline=("recon_nll", "kl", "active_latents", "mig", "factor_vae", "beta_vae", "dci_disentanglement",
+              "dci_completeness", "dci_informativeness", "sap"),
+    card_keys=("mi_matrix", "factor_names"), format=format_metrics,
+    summary="dSprites: reconstruction, KL, active latents, BetaVAE, FactorVAE, MIG, DCI, SAP and the MI matrix")
+
+# Each family adds one line here (its dataset names -> its Evaluation); the CLI never branches on names.
+EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES}
+
+
+def evaluation_for(card: dict) -> Evaluation:
+    """The evaluation registered for the dataset a model was trained on (its card's ``dataset``)."""
+    dataset = card.get("dataset", "dsprites")
+    if dataset not in EVALUATIONS:
+        raise ValueError(f"no evaluation is registered for dataset {dataset!r}; known: {', '.join(EVALUATIONS)}")
+    return EVALUATIONS[dataset]
+
+
+def evaluate(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu") -> dict:
+    """Measure ``model`` the way its family is measured (``evaluation_for(card)``); returns the scores."""
+    return evaluation_for(card).measure(model, card, counts=counts, seed=seed, data_dir=data_dir, device=device)
+
+
+def card_updates(evaluation: Evaluation, result: dict, counts: str) -> dict:
+    """What ``publish`` writes into a card from an evaluation's ``result``: headline metrics and extras."""
+    metrics = {k: round(result[k], 3) if isinstance(result[k], float) else result[k]
+               for k in evaluation.headline if k in result}
+    return {"metrics": metrics, "metric_counts": counts, **{k: result[k] for k in evaluation.card_keys if k in result}}

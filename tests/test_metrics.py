@@ -10,7 +10,8 @@ from sklearn.metrics import mutual_info_score
 
 from disentangle_core import metrics
 from disentangle_core.checkpoints import save_model
-from disentangle_core.cli import format_metrics, main
+from disentangle_core.cli import main
+from disentangle_core.evaluation import format_metrics
 from disentangle_core.data.dsprites import FACTOR_SIZES
 from disentangle_core.models import build_model
 
