@@ -101,8 +101,10 @@ def cmd_train(args, extra: list[str]) -> None:
     torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
     model = build_model(preset.model, **preset.config)
     device = resolve_device(args.device)
-    data = make_dataset(preset.dataset, device=device)
-    card = {"preset": args.preset, "summary": preset.summary, "paper_setting": preset.paper}
+    data_options = {**preset.data, **({"data_dir": args.data_dir} if args.data_dir else {})}
+    data = make_dataset(preset.dataset, device=device, **data_options)
+    card = {"preset": args.preset, "summary": preset.summary, "paper_setting": preset.paper,
+            **({"data_options": data_options} if data_options else {})}
     result = train(model, data, steps=steps, batch_size=preset.batch_size, seed=preset.seed, device=device,
                    out_dir=args.out, checkpoint_every=args.checkpoint_every, resume=args.resume,
                    precision=args.precision, card=card)
@@ -180,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for checkpoints and the final model.safetensors")
     p.add_argument("--steps", type=int, help="optimiser steps (default: the preset's)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument("--data-dir", help="train on the dataset in this folder (e.g. an MNIST or xlsa17 folder), for "
+                                      "presets whose dataset reads files")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, ...")
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="auto (default): bf16 autocast where the hardware computes bf16 natively (CUDA, or a CPU "

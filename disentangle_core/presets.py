@@ -15,6 +15,7 @@ class Preset:
     model: str
     config: dict = field(default_factory=dict)
     dataset: str = "dsprites"
+    data: dict = field(default_factory=dict)  # keyword arguments of make_dataset (e.g. a split)
     steps: int = 10_000
     batch_size: int = 64
     seed: int = 0

@@ -1,5 +1,7 @@
 """Datasets. Each family lives in its own file with an offline procedural default and a real loader."""
 
+import inspect
+
 from .dsprites import (
     FACTOR_NAMES,
     FACTOR_SIZES,
@@ -27,7 +29,13 @@ DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ}
 
 
 def make_dataset(name: str, **kwargs):
-    """Build a dataset by name (``dsprites`` is procedural and needs no download)."""
+    """Build a dataset by name (``dsprites`` is procedural and needs no download); unknown options are errors."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from: {', '.join(DATASETS)}")
+    accepted = inspect.signature(DATASETS[name]).parameters
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        option = unknown[0]
+        flag = "--data-dir" if option == "data_dir" else option
+        raise ValueError(f"dataset {name!r} takes no {flag}; it accepts: {', '.join(accepted) or 'no options'}")
     return DATASETS[name](**kwargs)
