@@ -21,7 +21,7 @@ from .models import MODELS, NonFiniteLossError, build_model
 from .plotting import save_gif, traversal_frames, traversal_grid
 from .presets import PRESETS, get_preset
 from .train import PRECISIONS, resolve_device, train
-from .traversal import traverse, traverse_codes
+from .traversal import category_sweep, traverse, traverse_codes
 
 TRAIN_KEYS = ("batch_size", "seed")  # --key=value overrides of the recipe itself, not the model config
 
@@ -148,6 +148,9 @@ def cmd_traverse(args) -> None:
     if not 2 <= args.steps <= 50:
         raise ValueError(f"--steps must be between 2 and 50, got {args.steps}")
     model, card = _load(args.name, "cpu")
+    if hasattr(model, "categorical_slice"):  # a categorical code: the InfoGAN paper's figure
+        _traverse_categories(model, card, out, args)
+        return
     data = make_dataset(card.get("dataset", "dsprites"))
     x = data.sample(512, torch.Generator().manual_seed(args.seed))["x"]
     if out.suffix.lower() == ".png":
@@ -166,6 +169,22 @@ def cmd_evaluate(args) -> None:
     result = evaluation.measure(model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir,
                                 device=device)
     print(json.dumps(result, indent=2) if args.json else evaluation.format(result))
+
+
+def _traverse_categories(model, card: dict, out: Path, args) -> None:
+    """Rows: the categories; columns: each continuous code (the most used three) swept from -2 to 2."""
+    code = model.eval().sample_code(1, torch.Generator().manual_seed(args.seed))["code"][0]
+    usage = card.get("continuous_kl")  # measured by publish; InfoGAN's codes are all used by design
+    dims = (sorted(range(len(usage)), key=lambda d: -usage[d]) if usage else
+            list(range(model.config.continuous_dim)))[:3]
+    sweep_all = category_sweep(model, code, dims, steps=args.steps)
+    if out.suffix.lower() == ".png":
+        traversal_grid(sweep_all).save(out)
+    else:  # one column per continuous code, each sweeping its range as the animation plays
+        blocks = [replace(sweep_all, images=sweep_all.images[:, b * args.steps:(b + 1) * args.steps])
+                  for b in range(len(dims))]
+        save_gif(traversal_frames(blocks), out)
+    print(f"wrote {out} (rows: categories; columns: continuous codes {dims} from -2 to 2)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -100,3 +100,18 @@ def permute_latents(z: torch.Tensor) -> torch.Tensor:
     """Shuffle each latent independently across the batch: samples of prod_d q(z_d) (Kim & Mnih, Alg. 1)."""
     order = torch.rand(z.shape, device=z.device).argsort(dim=0)  # (B, D) an independent permutation per column
     return z.gather(0, order)
+
+
+# ---- discrete latents and adversarial training -----------------------------------------------------
+
+
+def kl_categorical_uniform(logits: torch.Tensor) -> torch.Tensor:
+    """KL(q(c|x) || Uniform(K)) = log K - H(q), for categorical logits (B, K), averaged over the batch."""
+    log_q = F.log_softmax(logits.float(), dim=1)
+    return (log_q.exp() * log_q).sum(1).mean() + math.log(logits.shape[1])
+
+
+def r1_penalty(real_logits: torch.Tensor, x_real: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Mescheder et al. (2018): γ/2 · E ||∇_x D(x)||² on real images (``x_real`` must require grad)."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), x_real, create_graph=True)
+    return 0.5 * gamma * grad.float().square().flatten(1).sum(1).mean()

@@ -56,6 +56,8 @@ def traversal_labels(traversal, names: dict | None = None) -> list[str]:
     """Row labels such as ``"z3 ~ posX\nKL 2.41"``: the matched factor (from ``names``, latent -> factor)
     and the latent's activity. Latents switched off (KL not above ``ACTIVE_KL``) get no factor name: what
     they share with a factor is estimation noise."""
+    if traversal.activity_name == "category":  # rows are the categories of a discrete code
+        return [f"category {k}" for k in traversal.dims]
     labels = []
     for d in traversal.dims:
         value = float(traversal.activity[d])

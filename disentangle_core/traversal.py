@@ -102,3 +102,22 @@ def traverse(model, x_ref: torch.Tensor, steps: int = 10, span: float = 2.0, ind
     """The traversal of every latent around the code of ``x_ref[index]``, rows ranked by activity."""
     z0 = model.eval().representation(x_ref[index : index + 1])
     return traverse_codes(model, z0, x_ref, steps, span)[0]
+
+
+@torch.no_grad()
+def category_sweep(model, code: torch.Tensor, dims: list, steps: int = 10, span: float = 2.0) -> Traversal:
+    """The InfoGAN paper's figure for a model with a categorical code (InfoGAN, JointVAE): row k draws
+    ``code`` (code_dim,) with category k, and each continuous code in ``dims`` sweeps [-span, span] in
+    turn (columns: ``steps`` for the first code, then ``steps`` for the next, ...)."""
+    if steps < 2:
+        raise ValueError(f"a traversal needs at least 2 steps, got {steps}")
+    k, code_dim = model.config.num_categories, code.shape[-1]
+    continuous, categorical = model.continuous_slice, model.categorical_slice
+    values = torch.linspace(-span, span, steps)
+    codes = code.float().cpu().expand(k, len(dims), steps, code_dim).clone()  # (K, blocks, steps, code_dim)
+    codes[..., categorical] = torch.eye(k).view(k, 1, 1, k)
+    for block, d in enumerate(dims):
+        codes[:, block, :, continuous.start + d] = values
+    images = decode_images(model.eval(), codes.reshape(-1, code_dim).to(next(model.parameters()).device))
+    images = images.reshape(k, len(dims) * steps, *images.shape[1:]).cpu()
+    return Traversal(images, list(range(k)), torch.zeros(k), values.repeat(len(dims)).expand(k, -1), "category")

@@ -7,6 +7,8 @@ from .base import GenerativeModel, NonFiniteLossError, check_finite
 from .beta_tcvae import BetaTCVAE, BetaTCVAEConfig
 from .beta_vae import BetaVAE, BetaVAEConfig
 from .factor_vae import FactorVAE, FactorVAEConfig
+from .infogan import InfoGAN, InfoGANConfig
+from .joint_vae import JointVAE, JointVAEConfig
 from .nets import for_cpu_inference
 
 MODELS = {
@@ -14,6 +16,8 @@ MODELS = {
     "beta_vae": (BetaVAE, BetaVAEConfig),
     "beta_tcvae": (BetaTCVAE, BetaTCVAEConfig),
     "factor_vae": (FactorVAE, FactorVAEConfig),
+    "infogan": (InfoGAN, InfoGANConfig),
+    "joint_vae": (JointVAE, JointVAEConfig),
 }
 
 
