@@ -45,7 +45,9 @@ def read_idx(path) -> np.ndarray:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as e:
             raise ValueError(f"{path} is a truncated or corrupt gzip file ({e}); download it again") from None
-    magic = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
+    if len(data) < 4:
+        raise ValueError(f"{path} is empty or truncated: an IDX file starts with a 4-byte magic number")
+    magic = int.from_bytes(data[:4], "big")
     if magic not in (IDX_IMAGES, IDX_LABELS):
         raise ValueError(f"{path} is not an MNIST IDX file: its first 4 bytes should be the magic number "
                          f"{IDX_IMAGES} (images) or {IDX_LABELS} (labels), got {magic}")
@@ -131,7 +133,8 @@ class MNISTDigits:
 
     ``data_dir`` defaults to ``$DIGITS_DATA_DIR``, else ``../shared/data/mnist`` beside the project.
     A folder with a ``train`` and a ``t10k``/``test`` pair splits by file (``heldout`` is then unused);
-    a folder with one pair keeps its last ``heldout`` digits as the test split. ``split="all"`` is every digit.
+    a folder with one pair keeps its last ``heldout`` digits as the test split. ``split="all"`` is every
+    digit (train then test).
     """
 
     name = "mnist"
@@ -146,7 +149,7 @@ class MNISTDigits:
         pairs = find_idx_files(self.data_dir)
         if len(pairs) == 1:
             images, labels = load_pair(*pairs[0])
-            if not 0 < heldout < len(images):
+            if split != "all" and not 0 < heldout < len(images):
                 raise ValueError(f"heldout must be between 1 and {len(images) - 1} for the {len(images)} digits "
                                  f"of {pairs[0][0]}, got {heldout}")
             cut = {"train": slice(0, len(images) - heldout), "test": slice(len(images) - heldout, None),
