@@ -12,6 +12,7 @@ from .dsprites import (
     index_to_classes,
     render_sprites,
 )
+from .digits import MNISTDigits, find_idx_files, read_idx
 
 __all__ = [
     "FACTOR_NAMES",
@@ -22,10 +23,13 @@ __all__ = [
     "factor_values",
     "index_to_classes",
     "render_sprites",
+    "MNISTDigits",
+    "find_idx_files",
+    "read_idx",
     "make_dataset",
 ]
 
-DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ}
+DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ, "mnist": MNISTDigits}
 
 
 def make_dataset(name: str, **kwargs):

@@ -5,10 +5,12 @@ google-research/disentanglement_lib; each function's docstring says which.
 
 - ``information``: the latent x factor mutual-information matrix and MIG;
 - ``predictors``: DCI (gradient-boosted trees) and SAP (linear SVMs);
+- ``classification``: Hungarian accuracy of an unsupervised categorical code against labels;
 - ``interventions``: the BetaVAE and FactorVAE scores, which fix one factor and sample the rest;
 - ``evaluate``: ``code_function`` (model + dataset -> codes of factor classes) and ``evaluate_all``.
 """
 
+from .classification import hungarian_accuracy
 from .evaluate import COUNTS, FULL, QUICK, STANDARD, SampleCounts, code_function, evaluate_all, sample_codes
 from .information import discrete_entropy, discretize, mig, mutual_info_matrix
 from .interventions import (
@@ -21,6 +23,7 @@ from .interventions import (
 from .predictors import dci, dci_completeness, dci_disentanglement, gbt_importance, sap, sap_matrix
 
 __all__ = [
+    "hungarian_accuracy",
     "COUNTS", "FULL", "QUICK", "STANDARD", "SampleCounts", "code_function", "evaluate_all", "sample_codes",
     "discrete_entropy", "discretize", "mig", "mutual_info_matrix",
     "beta_vae_features", "beta_vae_score", "factor_vae_accuracy", "factor_vae_score", "factor_vae_votes",

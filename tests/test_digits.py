@@ -1,0 +1,256 @@
+"""MNIST from IDX files: the parser, the folder layouts, the splits, and one-sentence errors for bad files."""
+
+import gzip
+
+import numpy as np
+import pytest
+import torch
+
+from disentangle_core.data import DATASETS, MNISTDigits, find_idx_files, make_dataset, read_idx
+from disentangle_core.data.digits import IDX_IMAGES, IDX_LABELS
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """The IDX encoding: big-endian magic, one big-endian size per dimension, then the uint8 values."""
+    magic = IDX_IMAGES if array.ndim == 3 else IDX_LABELS
+    header = magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_idx(path, array, gz: bool):
+    data = idx_bytes(array)
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def fake_digits(n, seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.randint(256, size=(n, 28, 28)).astype(np.uint8), rng.randint(10, size=n).astype(np.uint8)
+
+
+def write_pair(folder, prefix, n, seed=0, gz=True):
+    folder.mkdir(parents=True, exist_ok=True)
+    images, labels = fake_digits(n, seed)
+    ext = ".gz" if gz else ""
+    write_idx(folder / f"{prefix}-images-idx3-ubyte{ext}", images, gz)
+    write_idx(folder / f"{prefix}-labels-idx1-ubyte{ext}", labels, gz)
+    return images, labels
+
+
+def one_sentence_naming(info, name):
+    message = str(info.value)
+    assert name in message, message
+    assert len(message.splitlines()) == 1, message
+
+
+# ---- the IDX parser -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_round_trips_images_and_labels(tmp_path, gz):
+    images, labels = fake_digits(7)
+    assert np.array_equal(read_idx(write_idx(tmp_path / "a-images-idx3-ubyte", images, gz)), images)
+    out = read_idx(write_idx(tmp_path / "a-labels-idx1-ubyte", labels, gz))
+    assert out.dtype == np.uint8 and out.shape == (7,) and np.array_equal(out, labels)
+
+
+def test_gzip_is_detected_by_its_magic_bytes_not_its_name(tmp_path):
+    images, _ = fake_digits(3)
+    path = tmp_path / "x-images-idx3-ubyte"  # no .gz, but gzipped
+    path.write_bytes(gzip.compress(idx_bytes(images)))
+    assert np.array_equal(read_idx(path), images)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_truncated_file_is_one_sentence_naming_it(tmp_path, gz):
+    images, _ = fake_digits(5)
+    data = idx_bytes(images)
+    data = gzip.compress(data)[:-40] if gz else data[:-100]
+    path = tmp_path / "cut-images-idx3-ubyte"
+    path.write_bytes(data)
+    with pytest.raises(ValueError) as info:
+        read_idx(path)
+    one_sentence_naming(info, str(path))
+
+
+def test_file_longer_than_its_header_says_and_header_cut_are_errors(tmp_path):
+    images, _ = fake_digits(2)
+    long_path = tmp_path / "long-images-idx3-ubyte"
+    long_path.write_bytes(idx_bytes(images) + b"\0")
+    short_path = tmp_path / "short-images-idx3-ubyte"
+    short_path.write_bytes(idx_bytes(images)[:10])
+    for path in (long_path, short_path):
+        with pytest.raises(ValueError) as info:
+            read_idx(path)
+        one_sentence_naming(info, str(path))
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04 not idx at all", b"\x00\x00\x08\x02" + b"\0" * 16, b"", b"\x1f\x8bgarbage"])
+def test_bad_magic_or_bad_gzip_is_one_sentence_naming_the_file(tmp_path, content):
+    path = tmp_path / "bad-images-idx3-ubyte.gz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as info:
+        read_idx(path)
+    one_sentence_naming(info, "bad-images-idx3-ubyte.gz")
+
+
+# ---- finding and pairing files ------------------------------------------------------------------------
+
+def test_find_idx_files_pairs_by_prefix_and_prefers_uncompressed(tmp_path):
+    write_pair(tmp_path, "train", 4, gz=True)
+    write_pair(tmp_path, "train", 4, gz=False)  # torchvision keeps both the .gz and the extracted file
+    write_pair(tmp_path, "t10k", 2, gz=True)
+    (tmp_path / "README.txt").write_text("not idx")
+    pairs = find_idx_files(tmp_path)
+    assert [(i.name, l.name) for i, l in pairs] == [
+        ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+        ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    ]
+
+
+def test_find_idx_files_looks_into_a_torchvision_root(tmp_path):
+    write_pair(tmp_path / "MNIST" / "raw", "train", 3)
+    assert [i.name for i, _ in find_idx_files(tmp_path)] == ["train-images-idx3-ubyte.gz"]
+
+
+def test_missing_folder_empty_folder_and_unpaired_file_are_one_sentence(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        find_idx_files(tmp_path / "nowhere")
+    one_sentence_naming(info, "nowhere")
+    with pytest.raises(FileNotFoundError) as info:
+        find_idx_files(tmp_path)
+    one_sentence_naming(info, str(tmp_path))
+    assert "images-idx3-ubyte" in str(info.value)
+    images, _ = fake_digits(2)
+    write_idx(tmp_path / "lonely-images-idx3-ubyte", images, gz=False)
+    with pytest.raises(FileNotFoundError) as info:
+        find_idx_files(tmp_path)
+    one_sentence_naming(info, "lonely-images-idx3-ubyte")
+
+
+# ---- splits ---------------------------------------------------------------------------------------------
+
+def test_single_pair_keeps_its_last_heldout_digits_for_test(tmp_path):
+    images, labels = write_pair(tmp_path, "mnist-test-first50", 50)
+    train = MNISTDigits(tmp_path, split="train", heldout=20)
+    test = MNISTDigits(tmp_path, split="test", heldout=20)
+    both = MNISTDigits(tmp_path, split="all")
+    assert (len(train), len(test), len(both)) == (30, 20, 50)
+    assert torch.equal(train.images, torch.from_numpy(images[:30]))
+    assert torch.equal(test.images, torch.from_numpy(images[30:]))
+    assert torch.equal(both.labels, torch.from_numpy(labels.astype(np.int64)))
+    assert train.images.dtype == torch.uint8 and train.labels.dtype == torch.int64
+    with pytest.raises(ValueError) as info:
+        MNISTDigits(tmp_path, heldout=50)
+    one_sentence_naming(info, "heldout")
+
+
+def test_torchvision_layout_splits_by_file(tmp_path):
+    train_images, _ = write_pair(tmp_path / "MNIST" / "raw", "train", 12, seed=1, gz=False)
+    test_images, test_labels = write_pair(tmp_path / "MNIST" / "raw", "t10k", 5, seed=2)
+    train, test = MNISTDigits(tmp_path, "train"), MNISTDigits(tmp_path, "test")
+    both = MNISTDigits(tmp_path, "all", heldout=999)  # heldout is unused when the files split
+    assert (len(train), len(test), len(both)) == (12, 5, 17)
+    assert torch.equal(train.images, torch.from_numpy(train_images))
+    assert torch.equal(test.labels, torch.from_numpy(test_labels.astype(np.int64)))
+    assert torch.equal(both.images[12:], torch.from_numpy(test_images))
+
+
+def test_unknown_split_and_ambiguous_folder_are_one_sentence(tmp_path):
+    write_pair(tmp_path, "a", 4)
+    with pytest.raises(ValueError) as info:
+        MNISTDigits(tmp_path, split="val")
+    one_sentence_naming(info, "'val'")
+    write_pair(tmp_path, "b", 4)
+    with pytest.raises(ValueError) as info:
+        MNISTDigits(tmp_path)
+    one_sentence_naming(info, str(tmp_path))
+
+
+def test_count_mismatch_names_both_files(tmp_path):
+    images, labels = fake_digits(6)
+    write_idx(tmp_path / "x-images-idx3-ubyte.gz", images, gz=True)
+    write_idx(tmp_path / "x-labels-idx1-ubyte.gz", labels[:5], gz=True)
+    with pytest.raises(ValueError) as info:
+        MNISTDigits(tmp_path, heldout=1)
+    one_sentence_naming(info, "x-images-idx3-ubyte.gz")
+    assert "x-labels-idx1-ubyte.gz" in str(info.value)
+
+
+def test_swapped_files_and_labels_out_of_range_are_one_sentence(tmp_path):
+    images, labels = fake_digits(6)
+    write_idx(tmp_path / "x-images-idx3-ubyte", labels, gz=False)  # a labels file under an images name
+    write_idx(tmp_path / "x-labels-idx1-ubyte", labels, gz=False)
+    with pytest.raises(ValueError) as info:
+        MNISTDigits(tmp_path, heldout=1)
+    one_sentence_naming(info, "x-images-idx3-ubyte")
+    write_idx(tmp_path / "x-images-idx3-ubyte", images, gz=False)
+    write_idx(tmp_path / "x-labels-idx1-ubyte", labels + 10, gz=False)
+    with pytest.raises(ValueError) as info:
+        MNISTDigits(tmp_path, heldout=1)
+    one_sentence_naming(info, "x-labels-idx1-ubyte")
+
+
+def test_default_folder_comes_from_the_environment(tmp_path, monkeypatch):
+    write_pair(tmp_path, "env", 10)
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
+    assert len(MNISTDigits(heldout=4)) == 6
+
+
+def test_no_folder_anywhere_says_to_pass_data_dir(tmp_path, monkeypatch):
+    import disentangle_core.data.digits as digits
+
+    monkeypatch.delenv("DIGITS_DATA_DIR", raising=False)
+    monkeypatch.setattr(digits, "SHARED_MNIST", tmp_path / "absent")
+    with pytest.raises(FileNotFoundError) as info:
+        MNISTDigits()
+    one_sentence_naming(info, "--data-dir")
+
+
+def test_registered_and_make_dataset_rejects_unknown_options(tmp_path):
+    write_pair(tmp_path, "r", 10)
+    assert DATASETS["mnist"] is MNISTDigits
+    assert len(make_dataset("mnist", data_dir=tmp_path, heldout=3, split="test")) == 3
+    with pytest.raises(ValueError, match="takes no path"):
+        make_dataset("mnist", path=tmp_path)
+
+
+def test_batches_cover_every_digit_in_order(tmp_path):
+    images, labels = write_pair(tmp_path, "b", 23)
+    data = MNISTDigits(tmp_path, split="all")
+    batches = list(data.batches(batch_size=10))
+    assert [len(b["labels"]) for b in batches] == [10, 10, 3]
+    x = torch.cat([b["x"] for b in batches])
+    assert torch.equal(x, torch.from_numpy(images).float().unsqueeze(1) / 255)
+    assert torch.equal(torch.cat([b["labels"] for b in batches]), torch.from_numpy(labels.astype(np.int64)))
+
+
+# ---- the real digits beside the project (skipped when absent) --------------------------------------------
+
+@pytest.fixture
+def shared_mnist(shared_data):
+    folder = shared_data / "mnist"
+    if not folder.is_dir():
+        pytest.skip(f"real MNIST not found at {folder}")
+    return folder
+
+
+@pytest.mark.slow
+def test_real_shared_mnist(shared_mnist, monkeypatch):
+    monkeypatch.delenv("DIGITS_DATA_DIR", raising=False)
+    every = MNISTDigits(shared_mnist, split="all")
+    train, test = MNISTDigits(), MNISTDigits(split="test")  # the default folder is ../shared/data/mnist
+    assert (len(every), len(train), len(test)) == (8000, 6000, 2000)
+    assert torch.equal(torch.cat([train.images, test.images]), every.images)
+    assert every.images.shape == (8000, 28, 28) and every.images.dtype == torch.uint8
+    assert every.labels.dtype == torch.int64 and set(every.labels.tolist()) == set(range(10))
+    assert every.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the official test set's first digits
+    assert 0.1 < every.images.float().mean().item() / 255 < 0.15  # MNIST's mean intensity is about 0.13
+
+    batch = train.sample(64, torch.Generator().manual_seed(0))
+    assert batch["x"].shape == (64, 1, 28, 28) and batch["x"].dtype == torch.float32
+    assert batch["labels"].shape == (64,) and batch["labels"].dtype == torch.int64
+    assert 0.0 <= batch["x"].min() and batch["x"].max() <= 1.0 and batch["x"].max() > 0.99
+    again = train.sample(64, torch.Generator().manual_seed(0))
+    assert torch.equal(batch["x"], again["x"]) and torch.equal(batch["labels"], again["labels"])
+    other = train.sample(64, torch.Generator().manual_seed(1))
+    assert not torch.equal(batch["labels"], other["labels"])
