@@ -95,6 +95,41 @@ def measure_dsprites(model, card: dict, *, counts: str = "standard", seed: int =
     return {**reconstruction_metrics(model, data), **evaluate_all(model, data, seed=seed, counts=counts)}
 
 
+def held_out_digits(data_dir=None, device="cpu") -> tuple[dict, str]:
+    """The digits a digits model is measured on, and where they came from: the ``test`` split of the MNIST
+    folder ``data_dir`` (else of the kit's default folder, when present), else 2,000 procedural digits."""
+    from .data.digits import MNISTDigits, ProceduralDigits
+
+    try:
+        data = MNISTDigits(data_dir, split="test", device=device)
+    except FileNotFoundError:
+        if data_dir is not None:
+            raise
+        batch = ProceduralDigits(device=device).sample(2000, torch.Generator().manual_seed(1234))
+        return {"x": batch["x"], "labels": batch["labels"]}, "2,000 procedural digits (no MNIST folder found)"
+    x = torch.cat([b["x"] for b in data.batches()])
+    return {"x": x, "labels": data.labels}, f"MNIST {data.split} split of {data.data_dir} ({len(x):,} digits)"
+
+
+def measure_digits(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None,
+                   device="cpu") -> dict:
+    """Categorical accuracy on held-out digits, continuous codes against slant and ink; for a VAE also the
+    reconstruction and the KL of each continuous latent (``continuous_kl``, which ``traverse`` ranks by)."""
+    from .metrics.digits import digits_scores
+
+    model.eval().to(device)
+    data, source = held_out_digits(data_dir, device)
+    scores = {"data": source, **digits_scores(model, data["x"], data["labels"], counts, seed)}
+    if isinstance(getattr(model, "has_prior", None), bool) and model.has_prior:
+        with torch.no_grad():
+            out = model(data["x"])
+            scores["recon_nll"] = round(reconstruction(out["x_logits"], data["x"]).item(), 2)
+            per_latent = kl_per_latent(out["mu"], out["logvar"])
+            scores.update(kl=round(per_latent.sum().item(), 2), active_latents=int(is_active(per_latent).sum()),
+                          continuous_kl=[round(v, 3) for v in per_latent.tolist()])
+    return scores
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """How the models of one dataset family are measured, by ``evaluate`` and ``publish`` alike.
@@ -118,8 +153,14 @@ DSPRITES = Evaluation(
     card_keys=("mi_matrix", "factor_names"), format=format_metrics,
     summary="dSprites: reconstruction, KL, active latents, BetaVAE, FactorVAE, MIG, DCI, SAP and the MI matrix")
 
+DIGITS = Evaluation(
+    measure=measure_digits,
+    headline=("categorical_accuracy", "slant_spearman", "slant_code", "ink_spearman", "ink_code", "recon_nll", "kl"),
+    card_keys=("confusion", "category_to_digit", "code_correlations", "continuous_kl", "data"),
+    summary="digits: categorical accuracy (Hungarian matching), continuous codes vs slant and ink (Spearman)")
+
 # Each family adds one line here (its dataset names -> its Evaluation); the CLI never branches on names.
-EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES}
+EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES, "mnist": DIGITS, "digits": DIGITS}
 
 
 def evaluation_for(card: dict) -> Evaluation:

@@ -84,6 +84,7 @@ class Trunk(nn.Module):
 class InfoGAN(GenerativeModel):
     name = "infogan"
     has_prior = False  # codes are uniform and categorical, not N(0, 1)
+    continuous_span = 1.0  # the continuous codes' training range is [-1, 1]
     training_only = ("d_head",)  # the real/fake logit; Q (and the trunk it reads) ships, to read drawn digits
 
     def __init__(self, config: InfoGANConfig = InfoGANConfig()):

@@ -45,6 +45,7 @@ class JointVAE(GenerativeModel):
 
     name = "joint_vae"
     has_prior = True
+    continuous_span = 2.0  # sweeps of the N(0, 1) latents cover [-2, 2]
 
     def __init__(self, config: JointVAEConfig = JointVAEConfig()):
         super().__init__(config)
