@@ -98,13 +98,15 @@ def measure_dsprites(model, card: dict, *, counts: str = "standard", seed: int =
 def held_out_digits(data_dir=None, device="cpu") -> tuple[dict, str]:
     """The digits a digits model is measured on, and where they came from: the ``test`` split of the MNIST
     folder ``data_dir`` (else of the kit's default folder, when present), else 2,000 procedural digits."""
-    from .data.digits import MNISTDigits, ProceduralDigits
+    from .data.digits import MNISTDigits
 
     try:
         data = MNISTDigits(data_dir, split="test", device=device)
     except FileNotFoundError:
         if data_dir is not None:
             raise
+        from .data.digits import ProceduralDigits
+
         batch = ProceduralDigits(device=device).sample(2000, torch.Generator().manual_seed(1234))
         return {"x": batch["x"], "labels": batch["labels"]}, "2,000 procedural digits (no MNIST folder found)"
     x = torch.cat([b["x"] for b in data.batches()])
