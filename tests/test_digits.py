@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from disentangle_core.data import DATASETS, MNISTDigits, find_idx_files, make_dataset, read_idx
-from disentangle_core.data.digits import IDX_IMAGES, IDX_LABELS
+from disentangle_core.data import (DATASETS, MNISTDigits, ProceduralDigits, find_idx_files, heldout_sample,
+                                   make_dataset, read_idx)
+from disentangle_core.data.digit_fonts import FACTOR_RANGES, FONTS, NEUTRAL
+from disentangle_core.data.digits import ASSETS_DIR, HELDOUT_SAMPLE, IDX_IMAGES, IDX_LABELS, build_heldout_sample
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -224,6 +226,90 @@ def test_batches_cover_every_digit_in_order(tmp_path):
     assert torch.equal(torch.cat([b["labels"] for b in batches]), torch.from_numpy(labels.astype(np.int64)))
 
 
+# ---- procedural digits ---------------------------------------------------------------------------------------
+
+def test_procedural_digits_are_registered_and_drawn_in_range():
+    digits = make_dataset("digits")
+    assert DATASETS["digits"] is ProceduralDigits and isinstance(digits, ProceduralDigits)
+    assert digits.factor_names == ("slant", "rotation", "width", "scale", "dx", "dy")
+    batch = digits.sample(64, torch.Generator().manual_seed(0))
+    assert set(batch) == {"x", "labels", "factors", "fonts"}
+    assert batch["x"].shape == (64, 1, 28, 28) and batch["x"].dtype == torch.float32
+    assert batch["labels"].dtype == torch.int64 and 0 <= batch["labels"].min() and batch["labels"].max() <= 9
+    assert batch["factors"].shape == (64, 6) and batch["factors"].dtype == torch.float32
+    low, high = torch.tensor(FACTOR_RANGES).unbind(1)
+    assert ((batch["factors"] >= low) & (batch["factors"] <= high)).all()
+    assert 0.0 <= batch["x"].min() and batch["x"].max() <= 1.0
+    assert 0.05 < batch["x"].mean() < 0.3  # MNIST's mean ink is 0.13
+    assert torch.equal(batch["x"], digits.images(batch["labels"], batch["factors"], batch["fonts"]))
+
+
+def test_procedural_digits_are_deterministic_for_a_seed():
+    digits = ProceduralDigits()
+    a, b = (digits.sample(32, torch.Generator().manual_seed(3)) for _ in range(2))
+    c = digits.sample(32, torch.Generator().manual_seed(4))
+    assert all(torch.equal(a[k], b[k]) for k in a) and not torch.equal(a["x"], c["x"])
+
+
+def test_a_neutral_digit_sits_in_a_20_pixel_box_in_the_middle():
+    digits = ProceduralDigits()
+    for font in range(len(FONTS)):
+        x = digits.images(torch.arange(10), torch.tensor([NEUTRAL] * 10), torch.full((10,), font))[:, 0]
+        for image in x:
+            rows = torch.nonzero(image.amax(1) > 0.5).flatten()
+            cols = torch.nonzero(image.amax(0) > 0.5).flatten()
+            assert 18 <= rows[-1] - rows[0] + 1 <= 21 and abs((rows[0] + rows[-1]) / 2 - 13.5) <= 1
+            assert abs((cols[0] + cols[-1]) / 2 - 13.5) <= 1.5
+
+
+def test_each_factor_changes_the_image_the_way_it_says():
+    digits = ProceduralDigits()
+    one = torch.tensor([1])
+
+    def draw(**changes):
+        factors = torch.tensor([NEUTRAL])
+        for name, value in changes.items():
+            factors[0, digits.factor_names.index(name)] = value
+        return digits.images(one, factors)[0, 0]
+
+    base = draw()
+    grid = torch.arange(28.0)
+    centre_x = lambda im: (im.sum(0) * grid).sum() / im.sum()
+    centre_y = lambda im: (im.sum(1) * grid).sum() / im.sum()
+    assert abs(centre_x(draw(dx=2.0)) - centre_x(base) - 2.0) < 0.1
+    assert abs(centre_y(draw(dy=2.0)) - centre_y(base) - 2.0) < 0.1
+    assert draw(width=1.0).sum() > 1.5 * base.sum() > 1.5 * draw(width=-0.3).sum()
+    assert draw(scale=1.1).sum() > base.sum()
+    top, bottom = draw(slant=0.4)[:10], draw(slant=0.4)[18:]  # leaning right: the top's ink further right
+    assert centre_x(top) > centre_x(bottom) + 3
+
+
+def test_procedural_digits_reject_bad_inputs_in_one_sentence():
+    digits = ProceduralDigits()
+    with pytest.raises(ValueError, match="factors must be"):
+        digits.images(torch.arange(3), torch.zeros(3, 5))
+    with pytest.raises(ValueError, match="0..9"):
+        digits.images(torch.tensor([10]), torch.tensor([NEUTRAL]))
+    with pytest.raises(ValueError, match="font indices"):
+        digits.images(torch.tensor([1]), torch.tensor([NEUTRAL]), torch.tensor([len(FONTS)]))
+
+
+# ---- the shipped sample of held-out real digits -------------------------------------------------------------
+
+def test_heldout_sample_is_ten_of_each_digit():
+    with np.load(ASSETS_DIR / HELDOUT_SAMPLE, allow_pickle=False) as f:
+        assert f["images"].shape == (100, 28, 28) and f["images"].dtype == np.uint8
+        assert f["labels"].shape == (100,) and f["labels"].dtype == np.uint8
+        assert (np.diff(f["rows"]) > 0).sum() == 90  # in held-out order within each digit
+        assert f["rows"].min() >= 0 and f["rows"].max() < 2000
+    sample = heldout_sample()
+    assert sample["x"].shape == (100, 1, 28, 28) and sample["x"].dtype == torch.float32
+    assert 0.0 <= sample["x"].min() and sample["x"].max() == 1.0
+    assert sample["labels"].tolist() == [d for d in range(10) for _ in range(10)]
+    with pytest.raises(FileNotFoundError, match="held-out digit sample"):
+        heldout_sample(assets_dir=ASSETS_DIR / "absent")
+
+
 # ---- the real digits beside the project (skipped when absent) --------------------------------------------
 
 @pytest.fixture
@@ -254,3 +340,17 @@ def test_real_shared_mnist(shared_mnist, monkeypatch):
     assert torch.equal(batch["x"], again["x"]) and torch.equal(batch["labels"], again["labels"])
     other = train.sample(64, torch.Generator().manual_seed(1))
     assert not torch.equal(batch["labels"], other["labels"])
+
+
+@pytest.mark.slow
+def test_heldout_sample_holds_the_first_ten_of_each_digit_of_the_heldout_split(shared_mnist, tmp_path):
+    heldout = MNISTDigits(shared_mnist, split="test")
+    with np.load(ASSETS_DIR / HELDOUT_SAMPLE, allow_pickle=False) as f:
+        rows, images, labels = f["rows"], f["images"], f["labels"]
+    assert np.array_equal(heldout.images.numpy()[rows], images)
+    assert np.array_equal(heldout.labels.numpy()[rows], labels)
+    for digit in range(10):  # the first ten of each digit, in order
+        assert np.array_equal(rows[labels == digit], np.flatnonzero(heldout.labels.numpy() == digit)[:10])
+    rebuilt = build_heldout_sample(shared_mnist, tmp_path / "sample.npz")  # the documented command remakes it
+    with np.load(rebuilt, allow_pickle=False) as f:
+        assert np.array_equal(f["images"], images) and np.array_equal(f["rows"], rows)

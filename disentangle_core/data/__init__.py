@@ -12,7 +12,7 @@ from .dsprites import (
     index_to_classes,
     render_sprites,
 )
-from .digits import MNISTDigits, find_idx_files, read_idx
+from .digits import MNISTDigits, ProceduralDigits, find_idx_files, heldout_sample, read_idx
 
 __all__ = [
     "FACTOR_NAMES",
@@ -24,12 +24,15 @@ __all__ = [
     "index_to_classes",
     "render_sprites",
     "MNISTDigits",
+    "ProceduralDigits",
+    "heldout_sample",
     "find_idx_files",
     "read_idx",
     "make_dataset",
 ]
 
-DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ, "mnist": MNISTDigits}
+DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ, "mnist": MNISTDigits,
+            "digits": ProceduralDigits}
 
 
 def make_dataset(name: str, **kwargs):

@@ -10,6 +10,10 @@
 
 Images stay uint8 on ``device`` (8,000 digits are 6 MB) and become floats in [0, 1] per batch, so a
 batch is one index on the training device, as in ``data/dsprites.py``.
+
+``ProceduralDigits`` is the offline default: digits drawn from matplotlib's fonts with six continuous
+ground-truth factors (``data/digit_fonts.py``). ``heldout_sample`` reads the 100 real held-out digits
+shipped in ``assets/`` for users without MNIST.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import digit_fonts
+
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
 DATA_DIR_ENV = "DIGITS_DATA_DIR"
@@ -29,6 +35,8 @@ SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / 
 IMAGES_TAG, LABELS_TAG = "images-idx3-ubyte", "labels-idx1-ubyte"
 IDX_IMAGES, IDX_LABELS = 2051, 2049  # magic numbers: 0x0803 = uint8 with 3 dims, 0x0801 = uint8 with 1 dim
 SPLITS = ("train", "test", "all")
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+HELDOUT_SAMPLE = "mnist_heldout_sample.npz"
 
 
 def read_idx(path) -> np.ndarray:
@@ -191,3 +199,86 @@ class MNISTDigits:
         """Every digit once, in order, as ``{"x", "labels"}`` batches (for evaluation)."""
         for start in range(0, len(self), batch_size):
             yield self._batch(torch.arange(start, min(start + batch_size, len(self)), device=self.device))
+
+
+class ProceduralDigits:
+    """Digits 0-9 from matplotlib's fonts, drawn on ``device`` with six known continuous factors.
+
+    Factors (columns of ``factors``, drawn uniformly from ``digit_fonts.FACTOR_RANGES``): ``slant`` as
+    a shear tan (> 0 leans right), ``rotation`` in degrees (> 0 counter-clockwise), ``width`` as stroke
+    dilation in pixels per side (< 0 erodes), ``scale`` of the 20-pixel glyph box, ``dx`` and ``dy`` in
+    pixels (right, down). The font (``fonts[i]``, default DejaVu Sans, Serif and Sans Mono) is a
+    nuisance, drawn per digit in ``sample``; ``images`` uses the first font unless given ``fonts=``.
+    """
+
+    name = "digits"
+    image_shape = (1, IMAGE_SIZE, IMAGE_SIZE)
+    num_classes = NUM_CLASSES
+    factor_names = digit_fonts.FACTOR_NAMES
+    factor_ranges = digit_fonts.FACTOR_RANGES
+
+    def __init__(self, device: str | torch.device = "cpu"):
+        self.font_names = digit_fonts.FONTS
+        self.device = torch.device(device)
+        self.bank = digit_fonts.glyph_bank(self.font_names).to(self.device)  # (fonts * 10, 1, 112, 112)
+
+    def to(self, device) -> "ProceduralDigits":
+        self.device = torch.device(device)
+        self.bank = self.bank.to(self.device)
+        return self
+
+    def sample_factors(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """(n, 6) float factors, uniform in their ranges (drawn on the CPU, for reproducibility)."""
+        low, high = digit_fonts.factor_range_tensors("cpu")
+        return (low + (high - low) * torch.rand(n, len(low), generator=generator)).to(self.device)
+
+    def images(self, labels: torch.Tensor, factors: torch.Tensor, fonts: torch.Tensor | None = None) -> torch.Tensor:
+        """(B,) digits, (B, 6) factors and optional (B,) font indices -> (B, 1, 28, 28) floats in [0, 1]."""
+        labels = torch.as_tensor(labels, device=self.device).long()
+        factors = torch.as_tensor(factors, device=self.device)
+        if factors.ndim != 2 or factors.shape[1] != len(self.factor_names) or len(factors) != len(labels):
+            raise ValueError(f"factors must be ({len(labels)}, {len(self.factor_names)}) for {len(labels)} labels "
+                             f"(columns {', '.join(self.factor_names)}), got {tuple(factors.shape)}")
+        if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+            raise ValueError(f"digit labels must lie in 0..{NUM_CLASSES - 1}")
+        fonts = torch.zeros_like(labels) if fonts is None else torch.as_tensor(fonts, device=self.device).long()
+        if len(fonts) and (fonts.min() < 0 or fonts.max() >= len(self.font_names)):
+            raise ValueError(f"font indices must lie in 0..{len(self.font_names) - 1} ({', '.join(self.font_names)})")
+        return digit_fonts.render(self.bank, fonts * NUM_CLASSES + labels, factors)
+
+    def sample(self, batch_size: int, generator: torch.Generator | None = None) -> dict:
+        """A training batch ``{"x": (B, 1, 28, 28), "labels": (B,), "factors": (B, 6), "fonts": (B,)}``."""
+        labels = torch.randint(NUM_CLASSES, (batch_size,), generator=generator).to(self.device)
+        factors = self.sample_factors(batch_size, generator)
+        fonts = torch.randint(len(self.font_names), (batch_size,), generator=generator).to(self.device)
+        return {"x": self.images(labels, factors, fonts), "labels": labels, "factors": factors, "fonts": fonts}
+
+
+def build_heldout_sample(data_dir=None, path=ASSETS_DIR / HELDOUT_SAMPLE, per_class: int = 10) -> Path:
+    """Write the shipped sample: the first ``per_class`` of each digit, in order, of the held-out split.
+
+    Rebuild it with ``python -c "from disentangle_core.data.digits import build_heldout_sample as b; b()"``
+    (reads ``../shared/data/mnist``). Saved: ``images`` (100, 28, 28) uint8 and ``labels`` (100,) uint8,
+    sorted by digit, and ``rows`` (100,) int64, their indices in ``MNISTDigits(split="test")``.
+    """
+    heldout = MNISTDigits(data_dir, split="test")
+    labels = heldout.labels.cpu().numpy()
+    rows = np.concatenate([np.flatnonzero(labels == digit)[:per_class] for digit in range(NUM_CLASSES)])
+    np.savez_compressed(path, images=heldout.images.cpu().numpy()[rows], labels=labels[rows].astype(np.uint8),
+                        rows=rows.astype(np.int64))
+    return Path(path)
+
+
+def heldout_sample(assets_dir=ASSETS_DIR) -> dict:
+    """The 100 shipped held-out MNIST digits: ``{"x": (100, 1, 28, 28) floats in [0, 1], "labels": (100,)}``.
+
+    Ten of each digit, sorted by digit, from the last 2,000 of ``../shared/data/mnist`` (no shipped model
+    saw them in training); see ``build_heldout_sample`` for how the file was made.
+    """
+    path = Path(assets_dir) / HELDOUT_SAMPLE
+    if not path.is_file():
+        raise FileNotFoundError(f"the held-out digit sample is missing: {path}")
+    with np.load(path, allow_pickle=False) as f:
+        images, labels = f["images"], f["labels"]
+    x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)  # (100, 1, 28, 28)
+    return {"x": x, "labels": torch.from_numpy(labels.astype(np.int64))}

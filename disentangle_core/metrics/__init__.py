@@ -6,6 +6,7 @@ google-research/disentanglement_lib; each function's docstring says which.
 - ``information``: the latent x factor mutual-information matrix and MIG;
 - ``predictors``: DCI (gradient-boosted trees) and SAP (linear SVMs);
 - ``classification``: Hungarian accuracy of an unsupervised categorical code against labels;
+- ``shape``: a drawn digit's slant (second moments) and ink (stroke thickness), read from its pixels;
 - ``interventions``: the BetaVAE and FactorVAE scores, which fix one factor and sample the rest;
 - ``evaluate``: ``code_function`` (model + dataset -> codes of factor classes) and ``evaluate_all``.
 """
@@ -20,6 +21,7 @@ from .interventions import (
     factor_vae_score,
     factor_vae_votes,
 )
+from .shape import ink, slant
 from .predictors import dci, dci_completeness, dci_disentanglement, gbt_importance, sap, sap_matrix
 
 __all__ = [
@@ -27,5 +29,6 @@ __all__ = [
     "COUNTS", "FULL", "QUICK", "STANDARD", "SampleCounts", "code_function", "evaluate_all", "sample_codes",
     "discrete_entropy", "discretize", "mig", "mutual_info_matrix",
     "beta_vae_features", "beta_vae_score", "factor_vae_accuracy", "factor_vae_score", "factor_vae_votes",
+    "ink", "slant",
     "dci", "dci_completeness", "dci_disentanglement", "gbt_importance", "sap", "sap_matrix",
 ]
