@@ -15,7 +15,7 @@ ISSUE_ASSETS = ["autoencoder_dsprites", "vae_dsprites", "beta_vae_dsprites", "ca
 @pytest.mark.parametrize("name", sorted(set(ISSUE_ASSETS) | set(available_assets())))
 def test_asset_is_shipped_small_and_documented(name):
     assert name in available_assets()
-    assert (ASSETS_DIR / f"{name}.safetensors").stat().st_size < 5e6
+    assert (ASSETS_DIR / f"{name}.safetensors").stat().st_size < 10 * 2**20  # a Space takes larger files only via LFS
     card = load_card(name)
     for key in ("model", "config", "preset", "dataset", "steps", "seed", "wall_time_s", "hardware", "version", "metrics"):
         assert key in card, key

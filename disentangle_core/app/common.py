@@ -31,6 +31,7 @@ from ..plotting import enlarge, matched_factor_names, save_gif, traversal_frames
 from ..traversal import decode_images, rank_latents, sweep, traversal_limits
 from .inputs import check_choice, check_number
 
+DSPRITES = ("dsprites", "dsprites_npz")  # the datasets of the models the dSprites views are for
 SPAN = 3.0  # sweep [-3, 3] for latents with a N(0, 1) prior (99.7% of the prior's mass)
 REFERENCE_SIZE = 1000  # images used to rank latents, set sweep ranges and match factors
 GRID_STEPS = 8
@@ -182,12 +183,16 @@ class ModelCache:
     def __init__(self, assets_dir=ASSETS_DIR):
         self.assets_dir = Path(assets_dir)
         self._models: dict = {}
+        self._loaded: dict = {}
         self._cards: dict = {}
         self._names = available_assets(self.assets_dir)  # the manifest, read once
         self._lock = threading.Lock()
 
-    def names(self) -> list:
-        return list(self._names)
+    def names(self, datasets: tuple | None = None) -> list:
+        """Every shipped asset, or those trained on one of ``datasets`` (a tab shows its family's models)."""
+        if datasets is None:
+            return list(self._names)
+        return [name for name in self._names if self.card(name).get("dataset", "dsprites") in datasets]
 
     def card(self, name) -> dict:
         check_choice(name, self.names(), "model")
@@ -196,17 +201,27 @@ class ModelCache:
                 self._cards[name] = load_card(name, self.assets_dir)
             return self._cards[name]
 
-    def get(self, name) -> LoadedModel:
+    def load(self, name) -> tuple:
+        """``(model, card)`` of any shipped asset, loaded once and prepared for CPU inference; a family's
+        own views (a digits gallery, GZSL class tables) are built from it by that family's module."""
         check_choice(name, self.names(), "model")
         with self._lock:
+            if name not in self._loaded:
+                model, card = load_pretrained(name, "cpu", self.assets_dir)
+                self._loaded[name] = (for_cpu_inference(model), card)  # same images, grids in half the time
+            return self._loaded[name]
+
+    def get(self, name) -> LoadedModel:
+        """A dSprites model with its views (ranked latents, sweep ranges, matched factors)."""
+        check_choice(name, self.names(DSPRITES), "model")
+        model, card = self.load(name)
+        with self._lock:
             if name not in self._models:
-                self._models[name] = self._load(name)
+                self._models[name] = self._views(name, model, card)
             return self._models[name]
 
     @torch.no_grad()
-    def _load(self, name: str) -> LoadedModel:
-        model, card = load_pretrained(name, "cpu", self.assets_dir)
-        for_cpu_inference(model)  # same images, the traversal grid in half the time
+    def _views(self, name: str, model, card: dict) -> LoadedModel:
         batch = reference_batch()
         dims, activity = rank_latents(model, batch["x"])
         lows, highs = traversal_limits(model, batch["x"], SPAN)
@@ -217,7 +232,7 @@ class ModelCache:
     def betas(self) -> dict:
         """{β: asset name} for the shipped β-VAEs with the plain β objective (β = 1 is the VAE)."""
         betas = {}
-        for name in self.names():
+        for name in self.names(DSPRITES):
             card = self.card(name)
             config = card.get("config", {})
             if card.get("model") == "beta_vae" and config.get("objective", "beta") == "beta":

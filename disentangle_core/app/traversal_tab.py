@@ -11,7 +11,7 @@ import gradio as gr
 
 from ..data.dsprites import NUM_IMAGES
 from ..plotting import enlarge
-from .common import ModelCache, dataset_image, image_file, random_index
+from .common import DSPRITES, ModelCache, dataset_image, image_file, random_index
 from .inputs import UPLOAD_FORMATS, check_choice, load_binary_image
 from .ui import t, user_errors
 
@@ -90,7 +90,7 @@ def from_index(cache: ModelCache, name, index) -> list:
 
 
 def from_upload(cache: ModelCache, name, path) -> list:
-    check_choice(name, cache.names(), "model")  # before the work of decoding the upload
+    check_choice(name, cache.names(DSPRITES), "model")  # before the work of decoding the upload
     return view(cache, name, load_binary_image(path))
 
 
@@ -122,7 +122,7 @@ def make_gif(cache: ModelCache, name, code, *values) -> str:
 
 def build(demo: gr.Blocks, cache: ModelCache) -> None:
     bind = lambda fn: user_errors(partial(fn, cache))  # noqa: E731
-    names = cache.names()
+    names = cache.names(DSPRITES)
     with gr.Tab(t("traversal.tab"), id="traversal"):
         gr.Markdown(t("traversal.intro"))
         with gr.Row():
