@@ -197,3 +197,29 @@ def test_within_sweep_spearman_ignores_differences_between_starts():
     measured = values + np.array([[0.0], [10.0], [-10.0]])  # each start offset, same trend within
     assert within_sweep_spearman(values, measured) == pytest.approx(1.0)
     assert within_sweep_spearman(values, np.ones_like(values)) == 0.0
+
+
+# ---- the CLI on a digits model ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["infogan", "joint_vae"])
+def test_cli_evaluates_and_traverses_a_digits_model(name, tmp_path, capsys):
+    import json
+
+    from disentangle_core.checkpoints import save_model
+    from disentangle_core.cli import main
+
+    path = tmp_path / "model.safetensors"
+    save_model(path, tiny(name).eval(), {"dataset": "mnist", "preset": f"{name}_mnist"})
+    assert main(["evaluate", str(path), "--counts", "quick", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert 0.0 <= result["categorical_accuracy"] <= 1.0 and len(result["confusion"]) == 10
+    assert set(result["code_correlations"]["c0"]) == {"slant", "ink"}
+    assert ("recon_nll" in result) == (name == "joint_vae")
+    assert main(["traverse", str(path), "--out", str(tmp_path / "t.png"), "--steps", "4"]) == 0
+    assert "rows: categories" in capsys.readouterr().out
+    from PIL import Image
+
+    assert Image.open(tmp_path / "t.png").height > 10 * 28  # ten category rows
+    assert main(["evaluate", str(path), "--data-dir", str(tmp_path / "none")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
