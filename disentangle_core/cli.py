@@ -116,6 +116,18 @@ def cmd_publish(args) -> None:
     evaluation = evaluation_for(card)
     result = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
     updates = card_updates(evaluation, result, args.counts)
+    if args.seeds:  # the recipe's other seeds, measured alike: the card shows the spread, not only the best
+        rows = [{"seed": card.get("seed"), "published": True, **updates["metrics"]}]
+        for other_file in args.seeds:
+            other, other_card = load_model(other_file)
+            if other_card.get("preset") != card.get("preset"):
+                raise ValueError(f"{other_file} was trained from preset {other_card.get('preset')!r}, not "
+                                 f"{card.get('preset')!r}; --seeds takes other seeds of the same recipe")
+            measured = evaluation.measure(other, other_card, counts=args.counts, seed=0, data_dir=args.data_dir,
+                                          device="cpu")
+            rows.append({"seed": other_card.get("seed"), "published": False,
+                         **card_updates(evaluation, measured, args.counts)["metrics"]})
+        updates["seeds"] = sorted(rows, key=lambda row: row["seed"])
     target = publish(args.model_file, args.name, card_updates=updates)
     write_assets_readme()
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
@@ -213,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--counts", choices=list(COUNTS), default="standard", help="sample counts of the metrics")
     p.add_argument("--data-dir", help="measure on this dataset (file or folder) instead of the family's default")
+    p.add_argument("--seeds", nargs="+", default=[], metavar="MODEL_FILE",
+                   help="other seeds of the same preset: measured alike and listed in the card's seeds table")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")

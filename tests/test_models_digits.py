@@ -223,3 +223,26 @@ def test_cli_evaluates_and_traverses_a_digits_model(name, tmp_path, capsys):
     assert Image.open(tmp_path / "t.png").height > 10 * 28  # ten category rows
     assert main(["evaluate", str(path), "--data-dir", str(tmp_path / "none")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_publish_lists_the_other_seeds_measured_alike(tmp_path, capsys, monkeypatch):
+    from functools import partial
+
+    from disentangle_core import checkpoints, cli
+    from disentangle_core.checkpoints import load_card, save_model
+
+    files = []
+    for seed in (0, 1):
+        files.append(tmp_path / f"s{seed}.safetensors")
+        save_model(files[-1], tiny("joint_vae").eval(), {"dataset": "mnist", "preset": "joint_vae_mnist", "seed": seed})
+    save_model(tmp_path / "other.safetensors", tiny("joint_vae").eval(), {"dataset": "mnist", "preset": "x", "seed": 2})
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    monkeypatch.setattr(cli, "publish", partial(checkpoints.publish, assets_dir=assets))
+    monkeypatch.setattr(cli, "write_assets_readme", lambda: None)
+    assert cli.main(["publish", str(files[1]), "--name", "jv", "--counts", "quick", "--seeds", str(files[0])]) == 0
+    seeds = load_card("jv", assets)["seeds"]
+    assert [(row["seed"], row["published"]) for row in seeds] == [(0, False), (1, True)]
+    assert set(seeds[0]) >= {"categorical_accuracy", "slant_spearman", "recon_nll"}
+    assert cli.main(["publish", str(files[1]), "--name", "jv", "--seeds", str(tmp_path / "other.safetensors")]) == 2
+    assert "not 'joint_vae_mnist'" in capsys.readouterr().err
