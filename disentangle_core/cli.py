@@ -111,23 +111,34 @@ def cmd_train(args, extra: list[str]) -> None:
     print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
 
 
+def _measure_file(evaluation, path, args, preset) -> tuple[dict, dict]:
+    """(card, headline metrics) of another checkpoint of ``preset``, measured as the published one is."""
+    model, card = load_model(path)
+    if card.get("preset") != preset:
+        raise ValueError(f"{path} was trained from preset {card.get('preset')!r}, not {preset!r}; "
+                         "--seeds and --curve take checkpoints of the same recipe")
+    measured = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
+    return card, card_updates(evaluation, measured, args.counts)["metrics"]
+
+
 def cmd_publish(args) -> None:
     model, card = load_model(args.model_file)
     evaluation = evaluation_for(card)
     result = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
     updates = card_updates(evaluation, result, args.counts)
+    preset = card.get("preset")
     if args.seeds:  # the recipe's other seeds, measured alike: the card shows the spread, not only the best
         rows = [{"seed": card.get("seed"), "published": True, **updates["metrics"]}]
-        for other_file in args.seeds:
-            other, other_card = load_model(other_file)
-            if other_card.get("preset") != card.get("preset"):
-                raise ValueError(f"{other_file} was trained from preset {other_card.get('preset')!r}, not "
-                                 f"{card.get('preset')!r}; --seeds takes other seeds of the same recipe")
-            measured = evaluation.measure(other, other_card, counts=args.counts, seed=0, data_dir=args.data_dir,
-                                          device="cpu")
-            rows.append({"seed": other_card.get("seed"), "published": False,
-                         **card_updates(evaluation, measured, args.counts)["metrics"]})
+        for path in args.seeds:
+            other, metrics = _measure_file(evaluation, path, args, preset)
+            rows.append({"seed": other.get("seed"), "published": False, **metrics})
         updates["seeds"] = sorted(rows, key=lambda row: row["seed"])
+    if args.curve:  # the run's intermediate training states: where a longer run would go
+        rows = [{"step": card.get("steps"), **updates["metrics"]}]
+        for path in args.curve:
+            state, metrics = _measure_file(evaluation, path, args, preset)
+            rows.append({"step": state["history"][-1]["step"] if state.get("history") else None, **metrics})
+        updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
     target = publish(args.model_file, args.name, card_updates=updates)
     write_assets_readme()
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
@@ -227,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="measure on this dataset (file or folder) instead of the family's default")
     p.add_argument("--seeds", nargs="+", default=[], metavar="MODEL_FILE",
                    help="other seeds of the same preset: measured alike and listed in the card's seeds table")
+    p.add_argument("--curve", nargs="+", default=[], metavar="STATE_FILE",
+                   help="the run's intermediate training states (last.safetensors copies): measured alike and "
+                        "listed in the card's by_step table")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")

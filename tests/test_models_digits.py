@@ -246,3 +246,9 @@ def test_publish_lists_the_other_seeds_measured_alike(tmp_path, capsys, monkeypa
     assert set(seeds[0]) >= {"categorical_accuracy", "slant_spearman", "recon_nll"}
     assert cli.main(["publish", str(files[1]), "--name", "jv", "--seeds", str(tmp_path / "other.safetensors")]) == 2
     assert "not 'joint_vae_mnist'" in capsys.readouterr().err
+
+    run = train(tiny("joint_vae"), TinyDigits(), steps=4, batch_size=8, progress=False, log_every=1, checkpoint_every=2,
+                out_dir=tmp_path / "run", card={"preset": "joint_vae_mnist"})
+    assert cli.main(["publish", str(run.model_file), "--name", "jv", "--counts", "quick",
+                     "--curve", str(tmp_path / "run" / "last.safetensors")]) == 0
+    assert [row["step"] for row in load_card("jv", assets)["by_step"]] == [4, 4]
