@@ -26,7 +26,7 @@ DIGITS = ("mnist", "digits")  # the datasets of the models these views are for
 MAX_CODES = 3  # continuous codes given a slider (JointVAE: its most used ones)
 SPAN = 2.0  # sliders and the figure sweep [-2, 2]; InfoGAN trained on [-1, 1], so the ends extrapolate
 FIGURE_STEPS = 7
-MAX_SEED = 2**31 - 1
+MAX_SEED = 999_999  # six digits: the message "between 0 and 999999" stays readable
 SKETCH_MESSAGE = "the sketch is not an image; draw a digit in the sketchpad"
 EMPTY_MESSAGE = "the sketch is empty; draw a digit first"
 

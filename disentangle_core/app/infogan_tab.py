@@ -32,7 +32,7 @@ TEXT = {
         "infogan.codes": "Continuous codes, in [−2, 2]. InfoGAN trained on [−1, 1]: beyond it G extrapolates. "
                          "The digit redraws while you drag; the figure when you let go.",
         "infogan.seed": "Noise seed",
-        "infogan.seed_info": "Draws InfoGAN's 62 noise values (JointVAE: its latents without a slider). A whole number ≥ 0.",
+        "infogan.seed_info": "Draws InfoGAN's 62 noise values (JointVAE: its latents without a slider). A whole number from 0 to 999999.",
         "infogan.digit": "G's digit",
         "infogan.figure": "The paper's figure: a row per category, each continuous code swept from −2 to 2 in turn",
         "infogan.read_title": "### Read a digit\nDraw a digit (dark on light or light on dark), or click a real "
@@ -67,7 +67,7 @@ TEXT = {
         "infogan.codes": "連続コード（−2〜2）。InfoGAN は [−1, 1] で学習したので、その外側は G の外挿です。"
                          "ドラッグ中は数字が、手を離すと図が更新されます。",
         "infogan.seed": "ノイズのシード",
-        "infogan.seed_info": "InfoGAN の 62 個のノイズ（JointVAE ではスライダーのない潜在変数）を決めます。0 以上の整数。",
+        "infogan.seed_info": "InfoGAN の 62 個のノイズ（JointVAE ではスライダーのない潜在変数）を決めます。0〜999999 の整数。",
         "infogan.digit": "G が描いた数字",
         "infogan.figure": "論文の図：カテゴリーごとに一行、各連続コードを順に −2 から 2 まで掃引",
         "infogan.read_title": "### 数字を読む\n数字を描くか（明るい地に暗い線でも、暗い地に明るい線でも可）、下の"
