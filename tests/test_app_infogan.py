@@ -102,7 +102,7 @@ def cache():
 @pytest.mark.parametrize("name", DIGIT_MODELS)
 def test_model_sets_the_controls(cache, name):
     radio, *rest = infogan_tab.on_model(cache, name)
-    sliders, (digit, figure, plot) = rest[:digits_views.MAX_CODES], rest[digits_views.MAX_CODES:]
+    sliders, (digit, figure, plot, *cleared) = rest[:digits_views.MAX_CODES], rest[digits_views.MAX_CODES:]
     card = cache.load(name)[1]
     assert [value for _, value in radio["choices"]] == list(range(10))
     assert radio["choices"][3][0] == f"3 → {card['category_to_digit'][3]}"  # the card's matching, not "3"
@@ -111,6 +111,7 @@ def test_model_sets_the_controls(cache, name):
     assert Image.open(digit).size == (224, 224)
     assert Image.open(figure).height > 10 * 28  # a row per category
     assert len(plot.axes[0].texts) == 100  # every count of the 10x10 confusion matrix written out
+    assert cleared == [None, "", None]  # another model's reading is not left on show
 
 
 @shipped

@@ -82,8 +82,9 @@ class DigitViews:
     def figure(self, code: torch.Tensor) -> Image.Image:
         """The InfoGAN paper's figure around ``code``: a row per category, each shown code swept in turn."""
         sweep = category_sweep(self.model, code, self.dims, FIGURE_STEPS, SPAN)
-        labels = [label for label, _ in self.category_choices()]
-        return traversal_grid(sweep, [f"category {label}" for label in labels])
+        labels = [f"category {k}" + (f" -> {d}" if (d := self.matched_digit(k)) is not None else "")
+                  for k in range(self.num_categories)]  # "->": the grid's bitmap font has no arrow
+        return traversal_grid(sweep, labels)
 
     @torch.inference_mode()
     def read(self, x: torch.Tensor) -> dict:

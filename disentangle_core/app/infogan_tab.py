@@ -32,7 +32,7 @@ TEXT = {
         "infogan.codes": "Continuous codes, in [−2, 2]. InfoGAN trained on [−1, 1]: beyond it G extrapolates. "
                          "The digit redraws while you drag; the figure when you let go.",
         "infogan.seed": "Noise seed",
-        "infogan.seed_info": "Draws InfoGAN's 62 noise values (JointVAE: its latents without a slider). A whole number from 0 to 999999.",
+        "infogan.seed_info": "Draws InfoGAN's 62 noise values (JointVAE: its latents without a slider). A whole number from 0 to 999999; press Enter to redraw.",
         "infogan.digit": "G's digit",
         "infogan.figure": "The paper's figure: a row per category, each continuous code swept from −2 to 2 in turn",
         "infogan.read_title": "### Read a digit\nDraw a digit (dark on light or light on dark), or click a real "
@@ -45,7 +45,7 @@ TEXT = {
         "infogan.seen": "What the model sees (28×28, as MNIST)",
         "infogan.reading": "What Q read",
         "infogan.redraw": "G's redraw from the reading",
-        "infogan.confusion": "Confusion matrix on held-out digits",
+        "infogan.confusion": "### Confusion matrix on held-out digits",
         "infogan.note": "**Why category 3 need not mean \"3\".** The model is never told which digit is which: "
                         "its 10 categories are unnamed, and it numbers them in whatever order training happens "
                         "to find them. After training, the categories are matched to digits one to one "
@@ -67,7 +67,7 @@ TEXT = {
         "infogan.codes": "連続コード（−2〜2）。InfoGAN は [−1, 1] で学習したので、その外側は G の外挿です。"
                          "ドラッグ中は数字が、手を離すと図が更新されます。",
         "infogan.seed": "ノイズのシード",
-        "infogan.seed_info": "InfoGAN の 62 個のノイズ（JointVAE ではスライダーのない潜在変数）を決めます。0〜999999 の整数。",
+        "infogan.seed_info": "InfoGAN の 62 個のノイズ（JointVAE ではスライダーのない潜在変数）を決めます。0〜999999 の整数。Enter で描き直します。",
         "infogan.digit": "G が描いた数字",
         "infogan.figure": "論文の図：カテゴリーごとに一行、各連続コードを順に −2 から 2 まで掃引",
         "infogan.read_title": "### 数字を読む\n数字を描くか（明るい地に暗い線でも、暗い地に明るい線でも可）、下の"
@@ -80,7 +80,7 @@ TEXT = {
         "infogan.seen": "モデルが見る画像（28×28、MNIST 形式）",
         "infogan.reading": "Q が読み取ったもの",
         "infogan.redraw": "読み取りからの G の描き直し",
-        "infogan.confusion": "学習に使っていない数字での混同行列",
+        "infogan.confusion": "### 学習に使っていない数字での混同行列",
         "infogan.note": "**カテゴリー 3 が「3」とは限らない理由。** モデルはどの数字がどれかを一度も教わりません。"
                         "10 個のカテゴリーには名前がなく、学習がたまたま見つけた順に番号が付きます。学習後に、"
                         "学習に使っていない数字でカテゴリーと数字を一対一に対応づけ（ハンガリー法。ラベルを使うのは"
@@ -95,7 +95,8 @@ TEXT = {
 
 
 def on_model(cache: ModelCache, name) -> list:
-    """A model's controls: [category radio, *slider updates, digit, figure, confusion matrix]."""
+    """A model's controls: [category radio, *slider updates, digit, figure, confusion matrix], and the
+    reading of the last model cleared (seen, read, redrawn)."""
     views = digit_views(cache, name)
     sliders = [gr.update(visible=True, value=0.0, label=views.code_label(views.dims[i])) if i < len(views.dims)
                else gr.update(visible=False, value=0.0) for i in range(MAX_CODES)]
@@ -105,7 +106,7 @@ def on_model(cache: ModelCache, name) -> list:
     plot = confusion_figure(confusion, f"{name}: accuracy {accuracy:.1%}" if accuracy is not None else name) \
         if confusion else None
     return [gr.update(choices=views.category_choices(), value=0), *sliders,
-            image_file(views.draw(code)), image_file(views.figure(code)), plot]
+            image_file(views.draw(code)), image_file(views.figure(code)), plot, None, "", None]
 
 
 def preview(cache: ModelCache, name, category, seed, *values) -> str:
@@ -156,7 +157,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
                 model = gr.Dropdown(names, value=DEFAULT_MODEL if DEFAULT_MODEL in names else names[0],
-                                    label=t("infogan.model"), info=t("infogan.model_info"))
+                                    label=t("infogan.model"), info=t("infogan.model_info"), elem_id="infogan-model")
                 category = gr.Radio([str(k) for k in range(10)], value=None, label=t("infogan.category"),
                                     elem_id="infogan-category")  # each model sets its labels
                 gr.Markdown(t("infogan.codes"))
@@ -178,22 +179,26 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                                       fixed_canvas=True, layers=False, format="png", elem_id="infogan-sketch",
                                       brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
                 read_button = gr.Button(t("infogan.read"), variant="primary", elem_id="infogan-read")
-            with gr.Column(scale=1, min_width=300):
-                gallery = gr.Gallery(label=t("infogan.gallery"), columns=10, height=330, allow_preview=False,
+            with gr.Column(scale=2, min_width=400):
+                gallery = gr.Gallery(label=t("infogan.gallery"), columns=10, height=360, allow_preview=False,
                                      object_fit="contain", elem_id="infogan-gallery")
                 index = gr.Number(value=None, precision=0, minimum=0, maximum=99, label=t("infogan.index"),
                                   elem_id="infogan-index")
-            with gr.Column(scale=1, min_width=260):
-                seen = gr.Image(label=t("infogan.seen"), interactive=False, height=160, buttons=[], format="png",
+            with gr.Column(scale=1, min_width=240):
+                seen = gr.Image(label=t("infogan.seen"), interactive=False, height=150, buttons=[], format="png",
                                 elem_id="infogan-seen")
                 reading = gr.Textbox(label=t("infogan.reading"), interactive=False, elem_id="infogan-reading")
-                redraw = gr.Image(label=t("infogan.redraw"), interactive=False, height=160, buttons=[], format="png",
+                redraw = gr.Image(label=t("infogan.redraw"), interactive=False, height=150, buttons=[], format="png",
                                   elem_id="infogan-redraw")
         with gr.Row():
-            confusion = gr.Plot(label=t("infogan.confusion"), elem_id="infogan-confusion")
-            gr.Markdown(t("infogan.note"))
+            with gr.Column(scale=1, min_width=400):
+                gr.Markdown(t("infogan.confusion"))  # as text: a plot's label would cover its title
+                confusion = gr.Plot(show_label=False, elem_id="infogan-confusion")
+            with gr.Column(scale=1, min_width=300):
+                gr.Markdown(t("infogan.note"))
 
-        shown = [category, *sliders, digit, figure, confusion]
+        read_outputs = [seen, reading, redraw]
+        shown = [category, *sliders, digit, figure, confusion, *read_outputs]
         model.change(bind(on_model), model, shown, preprocess=False, api_name="infogan_model")
         demo.load(bind(on_model), model, shown, preprocess=False, api_visibility="private")
         demo.load(gallery_files, None, gallery, api_visibility="private")
@@ -202,7 +207,6 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
               trigger_mode="always_last", show_progress="minimal", preprocess=False, api_name="infogan_preview")
         gr.on([seed.submit, *(slider.release for slider in sliders)], bind(refresh), code_inputs, [digit, figure],
               trigger_mode="always_last", show_progress="minimal", preprocess=False, api_name="infogan_refresh")
-        read_outputs = [seen, reading, redraw]
         read_button.click(bind(read_sketch), [model, sketch], read_outputs, api_name="infogan_read_sketch")
         gallery.select(picked, None, index, api_visibility="private")
         index.change(bind(read_heldout), [model, index], read_outputs, preprocess=False, api_name="infogan_read_heldout")
