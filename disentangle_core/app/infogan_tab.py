@@ -41,7 +41,7 @@ TEXT = {
         "infogan.sketch": "Draw a digit",
         "infogan.read": "Read my drawing",
         "infogan.gallery": "Or a real held-out digit (never seen in training): click one",
-        "infogan.index": "Held-out digit number (0–99)",
+        "infogan.index": "Held-out digit number (0–99; press Enter to read it)",
         "infogan.seen": "What the model sees (28×28, as MNIST)",
         "infogan.reading": "What Q read",
         "infogan.redraw": "G's redraw from the reading",
@@ -76,7 +76,7 @@ TEXT = {
         "infogan.sketch": "数字を描く",
         "infogan.read": "描いた数字を読む",
         "infogan.gallery": "または学習に使っていない本物の数字：クリックして選ぶ",
-        "infogan.index": "本物の数字の番号（0〜99）",
+        "infogan.index": "本物の数字の番号（0〜99。Enter で読み取ります）",
         "infogan.seen": "モデルが見る画像（28×28、MNIST 形式）",
         "infogan.reading": "Q が読み取ったもの",
         "infogan.redraw": "読み取りからの G の描き直し",
@@ -201,12 +201,13 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         shown = [category, *sliders, digit, figure, confusion, *read_outputs]
         model.change(bind(on_model), model, shown, preprocess=False, api_name="infogan_model")
         demo.load(bind(on_model), model, shown, preprocess=False, api_visibility="private")
-        demo.load(gallery_files, None, gallery, api_visibility="private")
+        demo.load(user_errors(gallery_files), None, gallery, api_visibility="private")
         code_inputs = [model, category, seed, *sliders]
         gr.on([category.input, *(slider.input for slider in sliders)], bind(preview), code_inputs, digit,
               trigger_mode="always_last", show_progress="minimal", preprocess=False, api_name="infogan_preview")
         gr.on([seed.submit, *(slider.release for slider in sliders)], bind(refresh), code_inputs, [digit, figure],
               trigger_mode="always_last", show_progress="minimal", preprocess=False, api_name="infogan_refresh")
         read_button.click(bind(read_sketch), [model, sketch], read_outputs, api_name="infogan_read_sketch")
-        gallery.select(picked, None, index, api_visibility="private")
-        index.change(bind(read_heldout), [model, index], read_outputs, preprocess=False, api_name="infogan_read_heldout")
+        index.submit(bind(read_heldout), [model, index], read_outputs, preprocess=False, api_name="infogan_read_heldout")
+        gallery.select(picked, None, index, api_visibility="private").then(  # a click reads, even the same digit again
+            bind(read_heldout), [model, index], read_outputs, preprocess=False, api_visibility="private")
