@@ -180,7 +180,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                                       brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
                 read_button = gr.Button(t("infogan.read"), variant="primary", elem_id="infogan-read")
             with gr.Column(scale=2, min_width=400):
-                gallery = gr.Gallery(label=t("infogan.gallery"), columns=10, height=360, allow_preview=False,
+                gallery = gr.Gallery(label=t("infogan.gallery"), columns=5, height=360, allow_preview=False,
                                      object_fit="contain", elem_id="infogan-gallery")
                 index = gr.Number(value=None, precision=0, minimum=0, maximum=99, label=t("infogan.index"),
                                   elem_id="infogan-index")
