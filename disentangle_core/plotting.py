@@ -171,3 +171,28 @@ def kl_bar_chart(kl_per_latent) -> "Figure":
     ax.set_ylabel("KL to the prior (nats)")
     ax.legend(loc="upper right", fontsize=8)
     return fig
+
+
+def confusion_figure(confusion, title: str | None = None) -> "Figure":
+    """A (K, K) confusion matrix as a heat map, each count written in its cell: rows are the true digit,
+    columns the digit predicted (for an unsupervised model: its category's matched digit)."""
+    counts = np.asarray(confusion, dtype=float)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"expected a square confusion matrix, got shape {counts.shape}")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.2, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    image = ax.imshow(counts, cmap="Blues", vmin=0.0)
+    k = len(counts)
+    ax.set_xticks(range(k), labels=[str(d) for d in range(k)])
+    ax.set_yticks(range(k), labels=[str(d) for d in range(k)])
+    ax.set_xlabel("predicted digit (category after matching)")
+    ax.set_ylabel("true digit")
+    for (r, c), value in np.ndenumerate(counts):
+        bright = value > 0.6 * counts.max()
+        ax.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=7, color="white" if bright else "black")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax, label="digits")
+    return fig

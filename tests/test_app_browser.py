@@ -1,5 +1,5 @@
 """End to end in headless Chromium: Japanese page, a slider that redraws, a training run, no requests out,
-and the English page for an English browser.
+the English page for an English browser, and the "InfoGAN codes" tab (a code slider, a held-out digit read).
 
 Screenshots of every tab go to ``test-artifacts/``. Skipped when Playwright or ``/usr/bin/chromium``
 is missing (Playwright cannot download its own browser here).
@@ -7,8 +7,10 @@ is missing (Playwright cannot download its own browser here).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,10 +21,25 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
 sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def with_shipped_digits(tiny, tmp_path_factory) -> Path:
+    """A copy of the tiny assets plus the shipped InfoGAN (when present), for the "InfoGAN codes" tab."""
+    from disentangle_core.checkpoints import ASSETS_DIR, read_manifest
+
+    folder = tmp_path_factory.mktemp("browser_assets")
+    shutil.copytree(tiny, folder, dirs_exist_ok=True)
+    shipped = read_manifest(ASSETS_DIR)
+    if DIGITS_MODEL in shipped:
+        shutil.copy(ASSETS_DIR / shipped[DIGITS_MODEL]["file"], folder)
+        manifest = {**read_manifest(folder), DIGITS_MODEL: shipped[DIGITS_MODEL]}
+        (folder / "manifest.json").write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +48,7 @@ def server(tmp_path_factory):
     import demo_app
     from disentangle_core.app.ui import launch_options
 
-    demo = demo_app.build_demo(tiny_assets_dir(tmp_path_factory))
+    demo = demo_app.build_demo(with_shipped_digits(tiny_assets_dir(tmp_path_factory), tmp_path_factory))
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **launch_options(demo_app.I18N))
@@ -134,3 +151,39 @@ def test_japanese_page_slider_and_training(server):
         finally:
             browser.close()
     assert outside == [], f"the page tried to reach the network: {outside}"
+
+
+def test_infogan_tab_redraws_the_digit(server):
+    from disentangle_core.checkpoints import ASSETS_DIR, available_assets
+
+    if DIGITS_MODEL not in available_assets(ASSETS_DIR):
+        pytest.skip(f"{DIGITS_MODEL} is not in assets/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_role("tab", name="InfoGAN codes").click(timeout=30_000)
+            digit = page.locator("#infogan-digit img")
+            digit.wait_for(timeout=30_000)
+            page.locator("#infogan-figure img").wait_for(timeout=30_000)
+            page.get_by_text("3 → ").first.wait_for(timeout=10_000)  # categories named by their matched digit
+
+            # Drag the second code's slider to its end: G's digit is redrawn.
+            before = digit.get_attribute("src")
+            page.locator("#infogan-code-1 input[type=range]").focus()
+            page.keyboard.press("End")
+            page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
+                                   arg=["#infogan-digit img", before], timeout=20_000)
+
+            # Click a held-out digit: what the model sees and what Q read are shown.
+            page.locator("#infogan-gallery img").nth(33).click(timeout=30_000)
+            page.locator("#infogan-redraw img").wait_for(timeout=30_000)
+            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('category ')",
+                                   arg="#infogan-reading textarea", timeout=20_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_infogan.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+        finally:
+            browser.close()

@@ -1,0 +1,189 @@
+"""The "InfoGAN codes" tab: sketches made MNIST-like, and its callbacks over the shipped digits models
+(those are slow, real weights, and skipped where the assets are absent)."""
+
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from app_helpers import app_torch_threads  # noqa: F401  (autouse)
+from PIL import Image
+
+from disentangle_core.app import digits_views, infogan_tab
+from disentangle_core.app.common import ModelCache
+from disentangle_core.app.ui import user_errors
+from disentangle_core.checkpoints import ASSETS_DIR, available_assets
+from disentangle_core.data.mnist_format import to_mnist_format
+
+DIGIT_MODELS = ("infogan_mnist", "joint_vae_mnist")
+shipped = pytest.mark.skipif(not set(DIGIT_MODELS) <= set(available_assets(ASSETS_DIR)),
+                             reason="the digits checkpoints are not in assets/")
+
+
+def centre_of_mass(x: torch.Tensor) -> tuple:
+    ys, xs = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
+    image = x[0, 0]
+    return float((ys * image).sum() / image.sum()), float((xs * image).sum() / image.sum())
+
+
+def bbox(x: torch.Tensor) -> tuple:
+    rows, cols = torch.nonzero(x[0, 0] > 0.05, as_tuple=True)
+    return int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
+
+
+# ---- sketches -> MNIST's layout (no model needed) --------------------------------------------------
+
+
+def test_a_drawn_one_becomes_a_centred_mnist_digit():
+    canvas = np.full((280, 280, 4), 255, np.uint8)  # the sketchpad's white paper, opaque
+    canvas[30:130, 200:212, :3] = 0  # a short black vertical bar near the top right corner
+    x = digits_views.sketch_to_digit({"background": canvas, "layers": [], "composite": canvas})
+    assert x.shape == (1, 1, 28, 28) and x.dtype == torch.float32
+    assert float(x.min()) == 0.0 and float(x.max()) == 1.0  # white ink on black, as in MNIST
+    top, bottom, left, right = bbox(x)
+    assert bottom - top + 1 == 20  # the longer side fills MNIST's 20x20 box
+    assert right - left + 1 <= 4  # and the aspect ratio is kept: still a thin bar
+    cy, cx = centre_of_mass(x)
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1  # centred by its mass, not left in the corner
+    assert x[0, 0, :, :8].sum() == 0 and x[0, 0, :, 20:].sum() == 0
+
+
+def test_light_on_dark_and_dark_on_light_give_the_same_digit():
+    light = np.zeros((200, 150), np.uint8)
+    light[20:180, 60:80] = 255
+    light[20:40, 40:80] = 255  # a "1" with a flag
+    on_black = digits_views.sketch_to_digit(light)
+    on_white = digits_views.sketch_to_digit(Image.fromarray(255 - light))
+    assert torch.allclose(on_black, on_white, atol=1e-5)
+
+
+def test_to_mnist_format_centres_an_off_centre_blob():
+    ink = np.zeros((100, 100), np.float32)
+    ink[5:15, 70:95] = 1.0  # wider than tall: the width becomes 20
+    x = to_mnist_format(ink)
+    top, bottom, left, right = bbox(x)
+    assert right - left + 1 == 20 and bottom - top + 1 == 8
+    cy, cx = centre_of_mass(x)
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+    with pytest.raises(ValueError, match="no ink"):
+        to_mnist_format(np.zeros((28, 28)))
+
+
+@pytest.mark.parametrize("sketch, words", [
+    (None, "the sketch is empty; draw a digit first"),
+    ({"background": None, "layers": [], "composite": None}, "the sketch is empty; draw a digit first"),
+    (np.full((280, 280, 4), 255, np.uint8), "the sketch is empty; draw a digit first"),
+    (np.zeros((280, 280, 4), np.uint8), "the sketch is empty; draw a digit first"),  # all transparent
+    ("a digit", "the sketch is not an image; draw a digit in the sketchpad"),
+    (np.zeros((5, 5, 2), np.uint8), "the sketch is not an image; draw a digit in the sketchpad"),
+    (np.array([["a", "b"]]), "the sketch is not an image; draw a digit in the sketchpad"),
+    (np.full((8, 8), np.nan), "the sketch is not an image; draw a digit in the sketchpad"),
+    (np.full((8, 8), 3.0), "pixel values must lie in [0, 255]"),
+])
+def test_bad_sketches_get_one_sentence(sketch, words):
+    with pytest.raises(ValueError, match=re.escape(words)) as info:
+        digits_views.sketch_to_digit(sketch)
+    assert "\n" not in str(info.value)
+
+
+# ---- the callbacks over the shipped models ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cache():
+    return ModelCache(ASSETS_DIR)
+
+
+@shipped
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DIGIT_MODELS)
+def test_model_sets_the_controls(cache, name):
+    radio, *rest = infogan_tab.on_model(cache, name)
+    sliders, (digit, figure, plot, *cleared) = rest[:digits_views.MAX_CODES], rest[digits_views.MAX_CODES:]
+    card = cache.load(name)[1]
+    assert [value for _, value in radio["choices"]] == list(range(10))
+    assert radio["choices"][3][0] == f"3 → {card['category_to_digit'][3]}"  # the card's matching, not "3"
+    shown = [s for s in sliders if s["visible"]]
+    assert 2 <= len(shown) <= digits_views.MAX_CODES and all(s["label"].startswith("c") for s in shown)
+    assert Image.open(digit).size == (224, 224)
+    assert Image.open(figure).height > 10 * 28  # a row per category
+    assert len(plot.axes[0].texts) == 100  # every count of the 10x10 confusion matrix written out
+    assert cleared == [None, "", None]  # another model's reading is not left on show
+
+
+@shipped
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DIGIT_MODELS)
+def test_codes_change_the_digit(cache, name):
+    views = digits_views.digit_views(cache, name)
+    rest = [0.0] * (len(views.dims) - 1)
+    low = infogan_tab.preview(cache, name, 2, 0, -2.0, *rest)
+    high = infogan_tab.preview(cache, name, 2, 0, 2.0, *rest)
+    other_category = infogan_tab.preview(cache, name, 7, 0, 2.0, *rest)
+    pictures = [Image.open(path).tobytes() for path in (low, high, other_category)]
+    assert len(set(pictures)) == 3
+    digit, figure = infogan_tab.refresh(cache, name, 2, 0, 2.0, *rest)
+    assert digit == high  # files are named by their content
+
+
+@shipped
+@pytest.mark.slow
+def test_the_noise_seed_changes_infogans_digit(cache):
+    first = infogan_tab.preview(cache, "infogan_mnist", 4, 1, 0.0, 0.0)
+    second = infogan_tab.preview(cache, "infogan_mnist", 4, 2, 0.0, 0.0)
+    assert Image.open(first).tobytes() != Image.open(second).tobytes()
+    assert infogan_tab.preview(cache, "infogan_mnist", 4, 1, 0.0, 0.0) == first  # seeded: the same again
+
+
+@shipped
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DIGIT_MODELS)
+def test_reading_a_heldout_digit(cache, name):
+    seen, text, redraw = infogan_tab.read_heldout(cache, name, 42)
+    reading = digits_views.digit_views(cache, name).read(digits_views.heldout_digit(42))
+    assert 0 <= reading["category"] <= 9 and 0 < reading["probability"] <= 1
+    match = re.fullmatch(r"category (\d) → (\d) \(p = [01]\.\d\d\)( · c\d = [+-]\d\.\d\d){2,3}", text)
+    assert match and int(match[1]) == reading["category"]
+    assert Image.open(seen).size == Image.open(redraw).size == (224, 224)
+
+
+@shipped
+@pytest.mark.slow
+def test_reading_a_sketch(cache):
+    canvas = np.full((280, 280, 4), 255, np.uint8)
+    canvas[40:240, 130:152, :3] = 0
+    seen, text, redraw = infogan_tab.read_sketch(cache, "infogan_mnist", {"composite": canvas})
+    assert text.startswith("category ") and Image.open(redraw).size == (224, 224)
+
+
+@shipped
+@pytest.mark.slow
+@pytest.mark.parametrize("call, words", [
+    (lambda c: infogan_tab.on_model(c, "infogan"), "unknown model 'infogan'; choose from: infogan_mnist, joint_vae_mnist"),
+    (lambda c: infogan_tab.on_model(c, "beta_vae_dsprites"), "unknown model 'beta_vae_dsprites'"),
+    (lambda c: infogan_tab.preview(c, "infogan_mnist", 3, 0, 2.5, 0.0), "code c0 must be between -2 and 2, got 2.5"),
+    (lambda c: infogan_tab.preview(c, "infogan_mnist", 3, 0, "1", 0.0), "code c0 must be a number between -2 and 2"),
+    (lambda c: infogan_tab.preview(c, "infogan_mnist", 3, 0, 0.0), "expected 2 code values for infogan_mnist"),
+    (lambda c: infogan_tab.preview(c, "infogan_mnist", 10, 0, 0.0, 0.0), "category must be between 0 and 9, got 10"),
+    (lambda c: infogan_tab.preview(c, "infogan_mnist", None, 0, 0.0, 0.0), "category must be a number between 0 and 9"),
+    (lambda c: infogan_tab.refresh(c, "infogan_mnist", 1, -1, 0.0, 0.0), "noise seed must be between 0 and 999999, got -1"),
+    (lambda c: infogan_tab.refresh(c, "infogan_mnist", 1, 1.5, 0.0, 0.0), "noise seed must be a whole number"),
+    (lambda c: infogan_tab.read_heldout(c, "infogan_mnist", 100), "held-out digit number must be between 0 and 99"),
+    (lambda c: infogan_tab.read_sketch(c, "infogan_mnist", None), "the sketch is empty; draw a digit first"),
+    (lambda c: infogan_tab.read_sketch(c, "infogan_mnist", "x.png"), "the sketch is not an image"),
+    (lambda c: infogan_tab.read_sketch(c, "nope", None), "unknown model 'nope'"),  # the model is checked first
+])
+def test_bad_values_get_one_sentence(cache, call, words):
+    with pytest.raises(ValueError, match=re.escape(words)) as info:
+        call(cache)
+    assert "\n" not in str(info.value)
+
+
+@shipped
+@pytest.mark.slow
+def test_errors_reach_the_user_as_gradio_errors(cache):
+    with pytest.raises(gr.Error, match="the sketch is empty; draw a digit first"):
+        user_errors(infogan_tab.read_sketch)(cache, "infogan_mnist", {"composite": None})
