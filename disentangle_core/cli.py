@@ -98,11 +98,14 @@ def cmd_train(args, extra: list[str]) -> None:
     config, recipe = _overrides(extra, preset)
     preset = replace(preset, config={**preset.config, **config}, **recipe)
     steps = args.steps or preset.steps
-    torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
-    model = build_model(preset.model, **preset.config)
     device = resolve_device(args.device)
     data_options = {**preset.data, **({"data_dir": args.data_dir} if args.data_dir else {})}
     data = make_dataset(preset.dataset, device=device, **data_options)
+    # a dataset that knows the input sizes its models need (GZSL: feature, attribute and class counts) names them
+    fields = MODELS[preset.model][1].__dataclass_fields__
+    sizes = {k: v for k, v in getattr(data, "dimensions", {}).items() if k in fields and k not in config}
+    torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
+    model = build_model(preset.model, **{**preset.config, **sizes})
     card = {"preset": args.preset, "summary": preset.summary, "paper_setting": preset.paper,
             **({"data_options": data_options} if data_options else {})}
     result = train(model, data, steps=steps, batch_size=preset.batch_size, seed=preset.seed, device=device,

@@ -118,8 +118,27 @@ DSPRITES = Evaluation(
     card_keys=("mi_matrix", "factor_names"), format=format_metrics,
     summary="dSprites: reconstruction, KL, active latents, BetaVAE, FactorVAE, MIG, DCI, SAP and the MI matrix")
 
+
+def measure_gzsl(model, card: dict, **options) -> dict:
+    """U, S, H and the diagnostics of a GZSL model (``metrics/gzsl_evaluate.py``; imported when used)."""
+    from .metrics.gzsl_evaluate import measure_gzsl
+
+    return measure_gzsl(model, card, **options)
+
+
+def format_gzsl(result: dict) -> str:
+    from .metrics.gzsl_evaluate import format_gzsl
+
+    return format_gzsl(result)
+
+
+GZSL = Evaluation(
+    measure=measure_gzsl, headline=("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z"),
+    card_keys=("calibration", "calibration_sweep", "baseline_u", "baseline_s", "baseline_h"), format=format_gzsl,
+    summary="GZSL: U, S, H over seen and unseen classes, calibrated stacking, latent probes, a baseline")
+
 # Each family adds one line here (its dataset names -> its Evaluation); the CLI never branches on names.
-EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES}
+EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES, "gzsl": GZSL, "xlsa17": GZSL}
 
 
 def evaluation_for(card: dict) -> Evaluation:

@@ -12,8 +12,11 @@ from .dsprites import (
     index_to_classes,
     render_sprites,
 )
+from .gzsl import GZSLFeatures, load_xlsa17
 
 __all__ = [
+    "GZSLFeatures",
+    "load_xlsa17",
     "FACTOR_NAMES",
     "FACTOR_SIZES",
     "DSpritesNPZ",
@@ -25,11 +28,11 @@ __all__ = [
     "make_dataset",
 ]
 
-DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ}
+DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ, "gzsl": GZSLFeatures}
 
 
 def make_dataset(name: str, **kwargs):
-    """Build a dataset by name (``dsprites`` is procedural and needs no download); unknown options are errors."""
+    """Build a dataset by name (``dsprites`` and ``gzsl`` are procedural and need no download); unknown options are errors."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from: {', '.join(DATASETS)}")
     accepted = inspect.signature(DATASETS[name]).parameters

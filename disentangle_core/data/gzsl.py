@@ -132,7 +132,7 @@ class GZSLFeatures:
     def dimensions(self) -> dict:
         """The input sizes a model of this data needs (merged into a preset's config by ``train``)."""
         return {"feature_dim": self.features.shape[1], "attribute_dim": self.attributes.shape[1],
-                "num_classes": len(self.attributes)}
+                "num_classes": len(self.attributes), "dataset_size": len(self.train_idx)}
 
     def to(self, device) -> "GZSLFeatures":
         self.device = torch.device(device)

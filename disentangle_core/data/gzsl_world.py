@@ -29,7 +29,7 @@ ATTRIBUTE_NAMES = tuple([f"colour: {c}" for c in COLOURS] + [f"shape: {s}" for s
 NUM_CLASSES, NUM_UNSEEN, NUM_VAL = 48, 12, 9  # NUM_VAL seen classes play the unseen ones in train/val
 IMAGE_SIZE, FEATURE_DIM = 64, 256
 CACHE_ENV = "DISENTANGLE_GZSL_CACHE"
-VERSION = 1  # bump when the generator changes, so stale caches are not read
+VERSION = 2  # bump when the generator changes, so stale caches are not read
 
 
 def cache_dir() -> Path:
@@ -66,7 +66,7 @@ def sample_images(att: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
     nuisance = np.column_stack([
         rng.uniform(0, 2 * math.pi, n),  # rotation
         rng.uniform(-0.3, 0.3, (n, 2)),  # centre x, y
-        rng.uniform(0.2, 0.32, n),  # body size (the canvas spans [-1, 1])
+        rng.uniform(0.24, 0.36, n),  # body size (the canvas spans [-1, 1])
         rng.uniform(0.15, 0.85, n),  # background brightness
         rng.uniform(-0.2, 0.2, n),  # background tint
         rng.uniform(-0.15, 0.15, n),  # colour jitter (brightness of the body)
@@ -163,7 +163,7 @@ def train_feature_cnn(images: torch.Tensor, labels: torch.Tensor, epochs: int, s
     return cnn.eval()
 
 
-def generate(out_dir, *, images_per_class: int = 100, epochs: int = 6, seed: int = 0) -> Path:
+def generate(out_dir, *, images_per_class: int = 150, epochs: int = 15, seed: int = 0) -> Path:
     """Draw the benchmark, train the feature CNN on the seen training images and write an xlsa17 folder."""
     from scipy.io import savemat
 

@@ -6,6 +6,8 @@ from .autoencoder import Autoencoder, AutoencoderConfig
 from .base import GenerativeModel, NonFiniteLossError, check_finite
 from .beta_tcvae import BetaTCVAE, BetaTCVAEConfig
 from .beta_vae import BetaVAE, BetaVAEConfig
+from .cada_vae import CADAVAE, CADAVAEConfig
+from .dvae import DVAE, DVAEConfig
 from .factor_vae import FactorVAE, FactorVAEConfig
 from .nets import for_cpu_inference
 
@@ -14,6 +16,8 @@ MODELS = {
     "beta_vae": (BetaVAE, BetaVAEConfig),
     "beta_tcvae": (BetaTCVAE, BetaTCVAEConfig),
     "factor_vae": (FactorVAE, FactorVAEConfig),
+    "cada_vae": (CADAVAE, CADAVAEConfig),
+    "dvae": (DVAE, DVAEConfig),
 }
 
 
