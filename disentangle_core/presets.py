@@ -89,10 +89,10 @@ PRESETS = {
               "discriminator Adam 1e-4 (0.5, 0.9)"),
 }
 
-# GZSL (issue 10): CADA-VAE's official recipe is 100 epochs of batch 50. The procedural benchmark has
-# 2,880 training images, so 100 epochs are 5,760 steps; on an xlsa17 folder pass --steps for 100 epochs
+# GZSL: CADA-VAE's official recipe is 100 epochs of batch 50. The procedural benchmark has
+# 4,320 training images, so 100 epochs are 8,640 steps; on an xlsa17 folder pass --steps for 100 epochs
 # (AWA2: 23,527 trainval images -> --steps 47054). The model's input sizes come from the data.
-GZSL_STEPS = 5_760
+GZSL_STEPS = 8_640
 CADA_PAPER = ("Schönfeld et al. 2019, official code: latent 64, widths 1560/1660 (features) and 1450/665 "
               "(attributes), L1, β -> 0.25 (epochs 0-93), δ -> 2.37 (21-75), Δ -> 8.13 (6-22), Adam 1.5e-4, "
               "batch 50, 100 epochs; losses averaged over the batch where the official code sums them")

@@ -9,7 +9,7 @@ from disentangle_core.data import GZSLFeatures, load_xlsa17, make_dataset
 from disentangle_core.data.gzsl import minmax_scale
 
 
-def write_xlsa17(folder, *, features=None, labels=None, att=None, **overrides):
+def write_xlsa17(folder, *, features=None, labels=None, att=None, drop=(), **overrides):
     """A tiny xlsa17 folder: 6 classes (4 seen, 2 unseen), 5 images each, 8-d features; 1-based indices."""
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(1, 7), 5) if labels is None else labels
@@ -25,7 +25,7 @@ def write_xlsa17(folder, *, features=None, labels=None, att=None, **overrides):
     splits.update(overrides)
     folder.mkdir(parents=True, exist_ok=True)
     savemat(folder / "res101.mat", {"features": features, "labels": labels[:, None]})
-    savemat(folder / "att_splits.mat", {k: v for k, v in splits.items() if v is not None})
+    savemat(folder / "att_splits.mat", {k: v for k, v in splits.items() if k not in drop})
     return folder
 
 
@@ -66,10 +66,11 @@ def test_the_validation_split_holds_out_val_classes_as_unseen(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"att": None}, "att_splits.mat has no 'att'"),
+    ({"drop": ("att",)}, "att_splits.mat has no 'att'"),
+    ({"drop": ("val_loc",)}, "att_splits.mat has no 'val_loc'; an xlsa17 file holds: att, trainval_loc"),
     ({"test_unseen_loc": np.array([[0], [3]])}, r"'test_unseen_loc' in att_splits.mat must hold 1-based image indices in 1..30"),
     ({"trainval_loc": np.array([[31]])}, r"must hold 1-based image indices in 1..30 .*got 31..31"),
-    ({"att": np.ones(6)}, r"'att' in att_splits.mat must be a 2-D array"),
+    ({"att": np.ones((4, 6, 2))}, r"'att' in att_splits.mat must be a 2-D array \(A x C\), got shape \(4, 6, 2\)"),
 ])
 def test_bad_split_files_get_one_sentence(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):

@@ -28,7 +28,7 @@ class CADAVAEConfig:
     feature_dim: int = 256  # 2048 for the ResNet-101 features of xlsa17 (set from the data by `train`)
     attribute_dim: int = 22  # 85 on AWA2, 312 on CUB
     num_classes: int = 48  # seen + unseen
-    dataset_size: int = 2880  # training images, to turn steps into the epochs of the warm-ups
+    dataset_size: int = 4320  # training images, to turn steps into the epochs of the warm-ups
     latent_dim: int = 64
     image_encoder_width: int = 1560  # the official hidden_size_rule for ResNet features: (1560, 1660)
     image_decoder_width: int = 1660

@@ -31,7 +31,7 @@ class DVAEConfig:
     feature_dim: int = 256  # set from the data by `train`, as for CADA-VAE
     attribute_dim: int = 22
     num_classes: int = 48
-    dataset_size: int = 2880
+    dataset_size: int = 4320
     latent_dim: int = 64  # z^t, category-distilling: what the final classifier reads
     dispersing_dim: int = 64  # z^p, category-dispersing; 0 is the ablation without the split
     image_encoder_width: int = 1560  # CADA-VAE's widths (the paper: "2-layer MLP" encoders and decoders)
