@@ -6,6 +6,7 @@ Every failure the user can cause ends in one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from dataclasses import replace
@@ -14,7 +15,7 @@ from pathlib import Path
 import torch
 
 from .checkpoints import ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish
-from .data import make_dataset
+from .data import DATASETS, make_dataset
 from .evaluation import EVALUATIONS, card_updates, evaluation_for
 from .metrics import COUNTS
 from .models import MODELS, NonFiniteLossError, build_model
@@ -33,10 +34,11 @@ def _parse_value(text: str):
         return text
 
 
-def _overrides(extra: list[str], preset) -> tuple[dict, dict]:
-    """Split ``--key=value`` words into model-config and recipe overrides, rejecting unknown keys."""
+def _overrides(extra: list[str], preset) -> tuple[dict, dict, dict]:
+    """Split ``--key=value`` words into model-config, recipe and dataset overrides, rejecting unknown keys."""
     config_fields = set(MODELS[preset.model][1].__dataclass_fields__)
-    config, recipe = {}, {}
+    data_fields = set(inspect.signature(DATASETS[preset.dataset]).parameters) - {"device", "data_dir", "path"}
+    config, recipe, data = {}, {}, {}
     for word in extra:
         if not word.startswith("--") or "=" not in word:
             raise ValueError(f"unexpected argument {word!r}; overrides are written --key=value")
@@ -46,10 +48,12 @@ def _overrides(extra: list[str], preset) -> tuple[dict, dict]:
             recipe[key] = int(value) if value.lstrip("-").isdigit() else _raise_int(key, value)
         elif key in config_fields:
             config[key] = _parse_value(value)
+        elif key in data_fields:  # e.g. --split=val of the GZSL data
+            data[key] = value
         else:
-            choices = ", ".join(sorted(config_fields | set(TRAIN_KEYS)))
+            choices = ", ".join(sorted(config_fields | set(TRAIN_KEYS) | data_fields))
             raise ValueError(f"unknown option --{key} for preset model {preset.model!r}; choose from: {choices}")
-    return config, recipe
+    return config, recipe, data
 
 
 def _raise_int(key, value):
@@ -95,8 +99,8 @@ def cmd_info(args) -> None:
 
 def cmd_train(args, extra: list[str]) -> None:
     preset = get_preset(args.preset)
-    config, recipe = _overrides(extra, preset)
-    preset = replace(preset, config={**preset.config, **config}, **recipe)
+    config, recipe, data_overrides = _overrides(extra, preset)
+    preset = replace(preset, config={**preset.config, **config}, data={**preset.data, **data_overrides}, **recipe)
     steps = args.steps or preset.steps
     device = resolve_device(args.device)
     data_options = {**preset.data, **({"data_dir": args.data_dir} if args.data_dir else {})}

@@ -101,7 +101,7 @@ CADA_PAPER = ("Schönfeld et al. 2019, official code: latent 64, widths 1560/166
 def _dvae(summary: str, **config) -> Preset:
     return Preset(model="dvae", config=config, dataset="gzsl", steps=GZSL_STEPS, batch_size=50, summary=summary,
                   paper="Li et al. 2021 (no public code): z^t and z^p of 64 each, CADA-VAE's widths, schedules and "
-                        "optimiser; α, γ chosen on the train/val split (--split=val is not a flag: see "
+                        "optimiser; α, γ and the epochs checked on the train/val split (--split=val; "
                         "benchmarks/gzsl_table.py)")
 
 

@@ -17,6 +17,7 @@ from .ui import t, user_errors
 
 MAX_SLIDERS = 10  # every shipped model has 10 latents
 DEFAULT_MODELS = ("beta_vae_dsprites", "vae_dsprites")  # shown first, the first one shipped
+DSPRITES = ("dsprites", "dsprites_npz")  # the datasets of the models this tab can traverse
 
 TEXT = {
     "en": {
@@ -122,7 +123,7 @@ def make_gif(cache: ModelCache, name, code, *values) -> str:
 
 def build(demo: gr.Blocks, cache: ModelCache) -> None:
     bind = lambda fn: user_errors(partial(fn, cache))  # noqa: E731
-    names = cache.names()
+    names = [n for n in cache.names() if cache.card(n).get("dataset", "dsprites") in DSPRITES]  # not the GZSL ones
     with gr.Tab(t("traversal.tab"), id="traversal"):
         gr.Markdown(t("traversal.intro"))
         with gr.Row():
