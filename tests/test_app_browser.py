@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from app_helpers import app_torch_threads, free_port, tiny_assets_dir  # noqa: F401  (autouse)
+from app_helpers import app_torch_threads, free_port, tiny_assets_dir, tiny_gzsl_asset  # noqa: F401  (autouse)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,7 +31,12 @@ def server(tmp_path_factory):
     import demo_app
     from disentangle_core.app.ui import launch_options
 
-    demo = demo_app.build_demo(tiny_assets_dir(tmp_path_factory))
+    import shutil
+
+    assets = tmp_path_factory.mktemp("browser_assets")  # the tiny assets plus a tiny zero-shot model
+    shutil.copytree(tiny_assets_dir(tmp_path_factory), assets, dirs_exist_ok=True)
+    tiny_gzsl_asset(assets, tmp_path_factory.mktemp("gzsl_cache"))
+    demo = demo_app.build_demo(assets)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **launch_options(demo_app.I18N))
@@ -117,6 +122,17 @@ def test_japanese_page_slider_and_training(server):
             page.screenshot(path=ARTIFACTS / "tab_train.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
             assert "40 steps on cpu" in status.input_value()
+
+            # Zero-shot prediction: a test image's top-5, then a wrong attribute vector gets one sentence.
+            page.get_by_role("tab", name="ゼロショット予測").click()
+            page.locator("#gzsl-top").get_by_text("unseen").first.wait_for(timeout=30_000)
+            page.locator("#gzsl-maps img, #gzsl-maps canvas, #gzsl-maps svg").first.wait_for(timeout=30_000)
+            page.locator("#gzsl-vector textarea").fill("1, 0, x")
+            page.locator("#gzsl-classify").click()
+            page.get_by_text("attribute 3 of the vector is 'x', not a number").wait_for(timeout=20_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_gzsl.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
 
             page.get_by_role("tab", name="このアプリについて").click()
             page.get_by_role("heading", name="同梱のチェックポイント").wait_for()

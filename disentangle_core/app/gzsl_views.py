@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,7 +17,8 @@ import torch.nn.functional as F
 from ..checkpoints import load_pretrained
 from ..data import make_dataset
 from ..metrics.gzsl import gzsl_scores
-from ..metrics.gzsl_evaluate import CLASSIFIER_EPOCHS, image_means, latent_training_set, train_softmax
+from ..data.gzsl_world import image_parameters, original_attributes
+from ..metrics.gzsl_evaluate import CLASSIFIER_EPOCHS, image_means, latent_pca, latent_training_set, train_softmax
 from .inputs import check_choice, check_number
 
 GZSL_DATASETS = ("gzsl", "xlsa17")
@@ -96,22 +95,6 @@ def describe(data, k: int, threshold: float = 0.5) -> str:
     return ", ".join(on)
 
 
-@lru_cache(maxsize=4)
-def image_parameters(data_dir: str):
-    from scipy.io import loadmat
-
-    mat = loadmat(str(Path(data_dir) / "res101.mat"), variable_names=["image_params"])
-    return mat.get("image_params")
-
-
-@lru_cache(maxsize=4)
-def original_attributes(data_dir: str) -> np.ndarray:
-    """(C, A) the procedural classes' unnormalised attributes (colour, shape, pattern one-hot; part frequencies)."""
-    from scipy.io import loadmat
-
-    return loadmat(str(Path(data_dir) / "att_splits.mat"), variable_names=["original_att"])["original_att"].T / 100
-
-
 class GZSLViews:
     """The prepared views of the shipped GZSL models, by asset name (built on first use)."""
 
@@ -131,19 +114,6 @@ class GZSLViews:
             return self._views[name]
 
 
-@torch.no_grad()
-def _maps(model, data, generator) -> dict:
-    pick = torch.cat([data.test_seen_idx, data.test_unseen_idx])
-    pick = pick[torch.randperm(len(pick), generator=generator)[:MAP_POINTS]]
-    labels = data.labels[pick].cpu().numpy()
-    maps = {}
-    for key, means in image_means(model, data, pick).items():
-        centred = means - means.mean(0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)  # PCA: the two directions of largest variance
-        maps[key] = (centred @ vt[:2].T, labels)
-    return maps
-
-
 def build_view(name: str, assets_dir, counts: str = "standard") -> GZSLView:
     model, card = load_pretrained(name, "cpu", assets_dir)
     data = make_dataset("gzsl", **card.get("data_options", {}))
@@ -157,7 +127,7 @@ def build_view(name: str, assets_dir, counts: str = "standard") -> GZSLView:
         means = torch.as_tensor(image_means(model, data, index)[model.classify_on])
         scores[split] = F.log_softmax(classifier(means), 1).detach().numpy()
         labels[split] = data.labels[index].cpu().numpy()
-    return GZSLView(name, model, card, data, classifier, scores, labels, _maps(model, data, generator))
+    return GZSLView(name, model, card, data, classifier, scores, labels, latent_pca(model, data, MAP_POINTS, generator))
 
 
 def check_attribute_vector(values, length: int) -> list[float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -205,3 +206,20 @@ def procedural_benchmark() -> Path:
         generate(tmp)
         tmp.replace(folder) if not folder.exists() else None
     return folder
+
+
+@lru_cache(maxsize=4)
+def image_parameters(data_dir: str):
+    """(N, 16) the stored parameters of every image of a procedural benchmark folder (None for a real one)."""
+    from scipy.io import loadmat
+
+    mat = loadmat(str(Path(data_dir) / "res101.mat"), variable_names=["image_params"])
+    return mat.get("image_params")
+
+
+@lru_cache(maxsize=4)
+def original_attributes(data_dir: str) -> np.ndarray:
+    """(C, A) the procedural classes' unnormalised attributes (colour, shape, pattern one-hot; part frequencies)."""
+    from scipy.io import loadmat
+
+    return loadmat(str(Path(data_dir) / "att_splits.mat"), variable_names=["original_att"])["original_att"].T / 100

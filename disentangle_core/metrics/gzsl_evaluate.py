@@ -65,6 +65,20 @@ def image_means(model, data, index) -> dict:
     return {k: mu.float().cpu().numpy() for k, (mu, _) in parts.items()}
 
 
+@torch.no_grad()
+def latent_pca(model, data, points: int, generator: torch.Generator) -> dict:
+    """{latent part: ((M, 2) PCA of the posterior means, (M,) labels)} of ``points`` random test images."""
+    pick = torch.cat([data.test_seen_idx, data.test_unseen_idx])
+    pick = pick[torch.randperm(len(pick), generator=generator)[:points]]
+    labels = data.labels[pick].cpu().numpy()
+    maps = {}
+    for key, means in image_means(model, data, pick).items():
+        centred = means - means.mean(0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)  # PCA: the two directions of largest variance
+        maps[key] = (centred @ vt[:2].T, labels)
+    return maps
+
+
 def probe_accuracies(model, data) -> dict:
     """Per-class accuracy (%) on the seen test images of a logistic regression on each latent part alone."""
     from sklearn.linear_model import LogisticRegression
