@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from ..losses import cross_reconstruction, kl_normal, l1_reconstruction, reparameterize, warmup, wasserstein2
 from .base import GenerativeModel
 from .nets import GaussianMLP, MLPDecoder
