@@ -66,7 +66,7 @@ def _load(name_or_path: str, device):
     return load_pretrained(name_or_path, device)
 
 
-LIST_METRICS = ("recon_nll", "kl", "mig", "factor_vae")
+LIST_METRICS = ("recon_nll", "kl", "mig", "factor_vae", "u", "s", "h")
 LIST_KEYS = ("asset", "model", "preset", "summary", "steps", "metrics")  # the card keys `list --json` prints
 
 
@@ -120,10 +120,14 @@ def cmd_train(args, extra: list[str]) -> None:
 
 def cmd_publish(args) -> None:
     model, card = load_model(args.model_file)
+    if args.fp16:  # measure the weights as they will be stored
+        with torch.no_grad():
+            for tensor in model.state_dict().values():
+                tensor.copy_(tensor.half()) if tensor.is_floating_point() else None
     evaluation = evaluation_for(card)
     result = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
     updates = card_updates(evaluation, result, args.counts)
-    target = publish(args.model_file, args.name, card_updates=updates)
+    target = publish(args.model_file, args.name, card_updates=updates, dtype=torch.float16 if args.fp16 else None)
     write_assets_readme()
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
 
@@ -201,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--counts", choices=list(COUNTS), default="standard", help="sample counts of the metrics")
     p.add_argument("--data-dir", help="measure on this dataset (file or folder) instead of the family's default")
+    p.add_argument("--fp16", action="store_true", help="store the weights in float16 (half the file; the metrics are "
+                                                       "measured on the rounded weights)")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")

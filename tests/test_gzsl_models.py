@@ -89,3 +89,16 @@ def test_a_few_steps_train_and_the_model_file_rebuilds(toy, tmp_path, name):
     assert stored and not any("classifier" in k for k in stored)  # the shuffling classifiers are training-only
     x = toy.features[:3]
     assert torch.allclose(loaded.encode(x)[0], model.eval().encode(x)[0])
+
+
+def test_fp16_weights_halve_the_file_and_load_back_as_fp32(toy, tmp_path):
+    from disentangle_core.checkpoints import save_model
+
+    model = build_model("cada_vae", **toy.dimensions)  # the official widths: the header is a small share
+    save_model(tmp_path / "a.safetensors", model, {"dataset": "xlsa17"})
+    save_model(tmp_path / "b.safetensors", model, {"dataset": "xlsa17"}, dtype=torch.float16)
+    assert (tmp_path / "b.safetensors").stat().st_size < 0.6 * (tmp_path / "a.safetensors").stat().st_size
+    loaded, card = load_model(tmp_path / "b.safetensors")
+    assert card["weights_dtype"] == "float16" and loaded.image_encoder.net[0].weight.dtype == torch.float32
+    x = toy.features[:4]
+    assert torch.allclose(loaded.encode(x)[0], model.eval().encode(x)[0], atol=1e-2)
