@@ -6,6 +6,7 @@ Callbacks are plain functions of their inputs; the model's data, final classifie
 
 from __future__ import annotations
 
+import random
 from functools import partial
 
 import gradio as gr
@@ -96,8 +97,6 @@ def from_image(views: GZSLViews, name, split, index, calibration) -> tuple:
 def random_image(views: GZSLViews, name, split) -> int:
     view = views.get(name)
     split = check_choice(split, ("seen", "unseen"), "test split")
-    import random
-
     return random.randrange(len(view.labels[split]))
 
 
