@@ -112,9 +112,10 @@ def print_table(table: dict, presets, seeds) -> None:
             finals.append(final)
             bests.append(best["h"])
             probe = final.get("probe_t", final.get("probe_z"))
+            probe_p = f"{final['probe_p']:.1f}" if "probe_p" in final else "-"
             print(f"| `{preset}` | {seed} | {final['u']:.1f} | {final['s']:.1f} | {final['h']:.1f} | "
                   f"{best['h']:.1f} (epoch {best['epoch']}) | {final['h_calibrated']:.1f} | {final['seen_to_unseen']:.1f} | "
-                  f"{probe:.1f} | {final.get('probe_p', float('nan')):.1f} |")
+                  f"{probe:.1f} | {probe_p} |")
         if finals:
             print(f"| **`{preset}`** | mean ± std | {mean_std([f['u'] for f in finals])} | {mean_std([f['s'] for f in finals])} | "
                   f"**{mean_std([f['h'] for f in finals])}** | {mean_std(bests)} | {mean_std([f['h_calibrated'] for f in finals])} | "

@@ -139,7 +139,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
     views = GZSLViews(cache)
     bind = lambda fn: user_errors(partial(fn, views))  # noqa: E731
     names = views.names()
-    with gr.Tab(t("gzsl.tab"), id="gzsl"):
+    with gr.Tab(t("gzsl.tab"), id="gzsl") as tab:
         gr.Markdown(t("gzsl.intro"))
         if not names:
             gr.Markdown(t("gzsl.none"))
@@ -169,8 +169,9 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         shown = [image, truth, top]
         image_inputs = [model, split, index, calibration]
         model.change(bind(on_model), [model, calibration], [maps, ush, ticks], preprocess=False, api_name="gzsl_model")
-        demo.load(bind(on_model), [model, calibration], [maps, ush, ticks], preprocess=False, api_visibility="private")
-        demo.load(bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")
+        # prepared when the tab is first opened, not at page load (the other tabs load first)
+        tab.select(bind(on_model), [model, calibration], [maps, ush, ticks], preprocess=False, api_visibility="private")
+        tab.select(bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")
         index.submit(bind(from_image), image_inputs, shown, preprocess=False, api_name="gzsl_image")
         split.change(bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")
         random_button.click(bind(random_image), [model, split], index, preprocess=False, api_visibility="private").then(
