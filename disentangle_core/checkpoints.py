@@ -57,13 +57,18 @@ def _read(path: Path, device="cpu") -> tuple[dict, dict]:
     return tensors, metadata
 
 
-def save_model(path, model, card: dict) -> None:
+def save_model(path, model, card: dict, dtype: torch.dtype | None = None) -> None:
     """Write the weights of ``model`` with ``card`` (model name and config are filled in).
 
-    Submodules listed in ``model.training_only`` (FactorVAE's discriminator) are left out.
+    Submodules listed in ``model.training_only`` (FactorVAE's discriminator) are left out. ``dtype``
+    (e.g. ``torch.float16``) stores the floating-point weights narrower; loading casts them back to the
+    model's own precision, and the card's ``weights_dtype`` says so.
     """
     card = {**card, "model": model.name, "config": model.config_dict()}
     weights = {k: v for k, v in model.state_dict().items() if not _training_only(model, k)}
+    if dtype is not None:
+        weights = {k: v.to(dtype) if v.is_floating_point() else v for k, v in weights.items()}
+        card["weights_dtype"] = str(dtype).removeprefix("torch.")
     _atomic_save(weights, {"card": card}, path)
 
 
@@ -177,12 +182,14 @@ def load_card(name: str, assets_dir=ASSETS_DIR) -> dict:
     return metadata["card"]
 
 
-def publish(model_file, name: str, assets_dir=ASSETS_DIR, card_updates: dict | None = None) -> Path:
-    """Copy a trained model file into ``assets/`` as ``name`` and record it in the manifest."""
+def publish(model_file, name: str, assets_dir=ASSETS_DIR, card_updates: dict | None = None,
+            dtype: torch.dtype | None = None) -> Path:
+    """Copy a trained model file into ``assets/`` as ``name`` (weights in ``dtype`` if given) and record it
+    in the manifest."""
     model, card = load_model(model_file)
     card = {**card, **(card_updates or {}), "asset": name}
     target = Path(assets_dir) / f"{name}.safetensors"
-    save_model(target, model, card)
+    save_model(target, model, card, dtype)
     manifest = read_manifest(assets_dir)
     manifest[name] = {"file": target.name, "bytes": target.stat().st_size, "sha256": sha256_of(target)}
     tmp = Path(assets_dir) / f".{MANIFEST}.tmp"

@@ -6,6 +6,7 @@ Every failure the user can cause ends in one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from dataclasses import replace
@@ -14,7 +15,7 @@ from pathlib import Path
 import torch
 
 from .checkpoints import ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish
-from .data import make_dataset
+from .data import DATASETS, make_dataset
 from .evaluation import EVALUATIONS, card_updates, evaluation_for
 from .metrics import COUNTS
 from .models import MODELS, NonFiniteLossError, build_model
@@ -33,10 +34,11 @@ def _parse_value(text: str):
         return text
 
 
-def _overrides(extra: list[str], preset) -> tuple[dict, dict]:
-    """Split ``--key=value`` words into model-config and recipe overrides, rejecting unknown keys."""
+def _overrides(extra: list[str], preset) -> tuple[dict, dict, dict]:
+    """Split ``--key=value`` words into model-config, recipe and dataset overrides, rejecting unknown keys."""
     config_fields = set(MODELS[preset.model][1].__dataclass_fields__)
-    config, recipe = {}, {}
+    data_fields = set(inspect.signature(DATASETS[preset.dataset]).parameters) - {"device", "data_dir", "path"}
+    config, recipe, data = {}, {}, {}
     for word in extra:
         if not word.startswith("--") or "=" not in word:
             raise ValueError(f"unexpected argument {word!r}; overrides are written --key=value")
@@ -46,10 +48,12 @@ def _overrides(extra: list[str], preset) -> tuple[dict, dict]:
             recipe[key] = int(value) if value.lstrip("-").isdigit() else _raise_int(key, value)
         elif key in config_fields:
             config[key] = _parse_value(value)
+        elif key in data_fields:  # e.g. --split=val of the GZSL data
+            data[key] = value
         else:
-            choices = ", ".join(sorted(config_fields | set(TRAIN_KEYS)))
+            choices = ", ".join(sorted(config_fields | set(TRAIN_KEYS) | data_fields))
             raise ValueError(f"unknown option --{key} for preset model {preset.model!r}; choose from: {choices}")
-    return config, recipe
+    return config, recipe, data
 
 
 def _raise_int(key, value):
@@ -62,7 +66,7 @@ def _load(name_or_path: str, device):
     return load_pretrained(name_or_path, device)
 
 
-LIST_METRICS = ("recon_nll", "kl", "mig", "factor_vae")
+LIST_METRICS = ("recon_nll", "kl", "mig", "factor_vae", "u", "s", "h")
 LIST_KEYS = ("asset", "model", "preset", "summary", "steps", "metrics")  # the card keys `list --json` prints
 
 
@@ -95,14 +99,17 @@ def cmd_info(args) -> None:
 
 def cmd_train(args, extra: list[str]) -> None:
     preset = get_preset(args.preset)
-    config, recipe = _overrides(extra, preset)
-    preset = replace(preset, config={**preset.config, **config}, **recipe)
+    config, recipe, data_overrides = _overrides(extra, preset)
+    preset = replace(preset, config={**preset.config, **config}, data={**preset.data, **data_overrides}, **recipe)
     steps = args.steps or preset.steps
-    torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
-    model = build_model(preset.model, **preset.config)
     device = resolve_device(args.device)
     data_options = {**preset.data, **({"data_dir": args.data_dir} if args.data_dir else {})}
     data = make_dataset(preset.dataset, device=device, **data_options)
+    # a dataset that knows the input sizes its models need (GZSL: feature, attribute and class counts) names them
+    fields = MODELS[preset.model][1].__dataclass_fields__
+    sizes = {k: v for k, v in getattr(data, "dimensions", {}).items() if k in fields and k not in config}
+    torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
+    model = build_model(preset.model, **{**preset.config, **sizes})
     card = {"preset": args.preset, "summary": preset.summary, "paper_setting": preset.paper,
             **({"data_options": data_options} if data_options else {})}
     result = train(model, data, steps=steps, batch_size=preset.batch_size, seed=preset.seed, device=device,
@@ -123,6 +130,10 @@ def _measure_file(evaluation, path, args, preset) -> tuple[dict, dict]:
 
 def cmd_publish(args) -> None:
     model, card = load_model(args.model_file)
+    if args.fp16:  # measure the weights as they will be stored
+        with torch.no_grad():
+            for tensor in model.state_dict().values():
+                tensor.copy_(tensor.half()) if tensor.is_floating_point() else None
     evaluation = evaluation_for(card)
     result = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
     updates = card_updates(evaluation, result, args.counts)
@@ -139,7 +150,7 @@ def cmd_publish(args) -> None:
             state, metrics = _measure_file(evaluation, path, args, preset)
             rows.append({"step": state["history"][-1]["step"] if state.get("history") else None, **metrics})
         updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
-    target = publish(args.model_file, args.name, card_updates=updates)
+    target = publish(args.model_file, args.name, card_updates=updates, dtype=torch.float16 if args.fp16 else None)
     write_assets_readme()
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
 
@@ -241,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--curve", nargs="+", default=[], metavar="STATE_FILE",
                    help="the run's intermediate training states (last.safetensors copies): measured alike and "
                         "listed in the card's by_step table")
+    p.add_argument("--fp16", action="store_true", help="store the weights in float16 (half the file; the metrics are "
+                                                       "measured on the rounded weights)")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")

@@ -161,8 +161,28 @@ DIGITS = Evaluation(
     card_keys=("confusion", "category_to_digit", "code_correlations", "continuous_kl", "data"),
     summary="digits: categorical accuracy (Hungarian matching), continuous codes vs slant and ink (Spearman)")
 
+
+def measure_gzsl(model, card: dict, **options) -> dict:
+    """U, S, H and the diagnostics of a GZSL model (``metrics/gzsl_evaluate.py``; imported when used)."""
+    from .metrics.gzsl_evaluate import measure_gzsl
+
+    return measure_gzsl(model, card, **options)
+
+
+def format_gzsl(result: dict) -> str:
+    from .metrics.gzsl_evaluate import format_gzsl
+
+    return format_gzsl(result)
+
+
+GZSL = Evaluation(
+    measure=measure_gzsl, headline=("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z"),
+    card_keys=("calibration", "calibration_sweep", "baseline_u", "baseline_s", "baseline_h"), format=format_gzsl,
+    summary="GZSL: U, S, H over seen and unseen classes, calibrated stacking, latent probes, a baseline")
+
 # Each family adds one line here (its dataset names -> its Evaluation); the CLI never branches on names.
-EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES, "mnist": DIGITS, "digits": DIGITS}
+EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES, "mnist": DIGITS, "digits": DIGITS,
+                                      "gzsl": GZSL, "xlsa17": GZSL}
 
 
 def evaluation_for(card: dict) -> Evaluation:

@@ -115,3 +115,33 @@ def r1_penalty(real_logits: torch.Tensor, x_real: torch.Tensor, gamma: float) ->
     """Mescheder et al. (2018): γ/2 · E ||∇_x D(x)||² on real images (``x_real`` must require grad)."""
     (grad,) = torch.autograd.grad(real_logits.sum(), x_real, create_graph=True)
     return 0.5 * gamma * grad.float().square().flatten(1).sum(1).mean()
+
+
+# ---- aligning two modalities (CADA-VAE, Schönfeld et al. 2019; the disentangled VAE, Li et al. 2021) ----
+
+
+def l1_reconstruction(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """|x - x_hat|_1 summed over features, mean over the batch (CADA-VAE's L1 reconstruction)."""
+    return (x_hat.float() - x.float()).abs().sum(1).mean()
+
+
+def cross_reconstruction(x_from_c: torch.Tensor, x: torch.Tensor, c_from_x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """|x - D_x(E_c(c))|_1 + |c - D_c(E_x(x))|_1: each modality decoded from the other's latent."""
+    return l1_reconstruction(x_from_c, x) + l1_reconstruction(c_from_x, c)
+
+
+def wasserstein2(mu_a: torch.Tensor, logvar_a: torch.Tensor, mu_b: torch.Tensor, logvar_b: torch.Tensor) -> torch.Tensor:
+    """The 2-Wasserstein distance between diagonal Gaussians, mean over the batch: (B, D) x 4 -> scalar.
+
+    W2(N(mu_a, S_a), N(mu_b, S_b))^2 = |mu_a - mu_b|^2 + |S_a^1/2 - S_b^1/2|_F^2 (the covariances commute),
+    and CADA-VAE takes its square root per pair of samples.
+    """
+    squared = (mu_a - mu_b).square().sum(1) + ((0.5 * logvar_a).exp() - (0.5 * logvar_b).exp()).square().sum(1)
+    return squared.clamp_min(1e-12).sqrt().mean()
+
+
+def warmup(epoch: float, factor: float, start: float, end: float) -> float:
+    """CADA-VAE's warm-up: 0 until epoch ``start``, rising linearly to ``factor`` at ``end``, then held."""
+    if end <= start:
+        return factor if epoch >= start else 0.0
+    return factor * min(max((epoch - start) / (end - start), 0.0), 1.0)

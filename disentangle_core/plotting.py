@@ -196,3 +196,25 @@ def confusion_figure(confusion, title: str | None = None) -> "Figure":
         ax.set_title(title, fontsize=10)
     fig.colorbar(image, ax=ax, label="digits")
     return fig
+
+
+def latent_maps(maps: dict, unseen, titles: dict | None = None) -> "Figure":
+    """Side-by-side 2-D maps of latent parts (``{name: (points (N, 2), labels (N,))}``), one colour per class.
+
+    Unseen classes are drawn as crosses, seen ones as dots: in a category-distilling latent (z^t, or
+    CADA-VAE's z) the classes form clusters; in a category-dispersing one (z^p) they mix.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.2 * len(maps), 4.0), layout="constrained")
+    unseen = set(int(k) for k in unseen)
+    for i, (key, (points, labels)) in enumerate(maps.items()):
+        ax = fig.add_subplot(1, len(maps), i + 1)
+        colours = np.asarray(labels) % 20  # tab20: neighbouring class ids get distinct colours
+        is_unseen = np.isin(labels, list(unseen))
+        ax.scatter(*points[~is_unseen].T, c=colours[~is_unseen], cmap="tab20", vmin=0, vmax=19, s=9, marker="o")
+        ax.scatter(*points[is_unseen].T, c=colours[is_unseen], cmap="tab20", vmin=0, vmax=19, s=22, marker="x")
+        ax.set_title((titles or {}).get(key, key))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig

@@ -75,3 +75,27 @@ def png_header_only(path, width: int, height: int, bit_depth: int = 8, colour_ty
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
                      + chunk(b"IEND", b""))
     return str(path)
+
+
+def tiny_gzsl_asset(folder, cache_root) -> str:
+    """A tiny procedural GZSL benchmark (5 images per class) in ``cache_root`` and a CADA-VAE trained on it
+    for a few steps, published into ``folder``; returns the asset name. Points the benchmark cache there."""
+    import os
+
+    from disentangle_core.data import make_dataset
+    from disentangle_core.data.gzsl_world import CACHE_ENV, cache_dir, generate
+
+    os.environ[CACHE_ENV] = str(cache_root)
+    if not (cache_dir() / "att_splits.mat").is_file():
+        generate(cache_dir(), images_per_class=5, epochs=1)
+    data = make_dataset("gzsl")
+    torch.manual_seed(0)
+    model = build_model("cada_vae", **data.dimensions, image_encoder_width=32, image_decoder_width=32,
+                        attribute_encoder_width=16, attribute_decoder_width=16, latent_dim=8)
+    result = train(model, data, steps=TINY_STEPS, batch_size=16, device="cpu", progress=False, precision="fp32")
+    model_file = folder / "cada_vae_gzsl.trained.safetensors"
+    save_model(model_file, result.model, {"preset": "cada_vae_gzsl", "steps": TINY_STEPS, "hardware": "test",
+                                          "dataset": "gzsl"})
+    publish(model_file, "cada_vae_gzsl", assets_dir=folder, card_updates={"metrics": {"u": 1.0, "s": 2.0, "h": 1.3}})
+    model_file.unlink()
+    return "cada_vae_gzsl"

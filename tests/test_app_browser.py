@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from app_helpers import app_torch_threads, free_port, tiny_assets_dir  # noqa: F401  (autouse)
+from app_helpers import app_torch_threads, free_port, tiny_assets_dir, tiny_gzsl_asset  # noqa: F401  (autouse)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,7 +48,9 @@ def server(tmp_path_factory):
     import demo_app
     from disentangle_core.app.ui import launch_options
 
-    demo = demo_app.build_demo(with_shipped_digits(tiny_assets_dir(tmp_path_factory), tmp_path_factory))
+    assets = with_shipped_digits(tiny_assets_dir(tmp_path_factory), tmp_path_factory)  # + infogan_mnist
+    tiny_gzsl_asset(assets, tmp_path_factory.mktemp("gzsl_cache"))  # + a tiny zero-shot model
+    demo = demo_app.build_demo(assets)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **launch_options(demo_app.I18N))
@@ -184,6 +186,26 @@ def test_infogan_tab_redraws_the_digit(server):
                                    arg="#infogan-reading textarea", timeout=20_000)
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_infogan.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+        finally:
+            browser.close()
+
+
+def test_zero_shot_tab_shows_a_top_5_and_answers_a_bad_vector_in_one_sentence(server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000}).new_page()
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_role("tab", name="ゼロショット予測").click()
+            page.locator("#gzsl-top").get_by_text("unseen").first.wait_for(timeout=60_000)
+            page.locator("#gzsl-maps img").first.wait_for(timeout=60_000)  # the 2-D latent maps, as a PNG
+            page.locator("#gzsl-vector textarea").fill("1, 0, x")
+            page.locator("#gzsl-classify").click()
+            page.get_by_text("attribute 3 of the vector is 'x', not a number").wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_gzsl.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
         finally:
             browser.close()

@@ -28,7 +28,12 @@ TEXT = {
 - **β-TCVAE** (Chen et al. 2018): splits the KL term and weights only its total-correlation part by β, the
   part that measures how dependent the latents are on each other.
 - **FactorVAE** (Kim & Mnih 2018): a VAE plus γ times the total correlation, estimated by a discriminator
-  that tells codes from codes with their latents shuffled across the batch (the discriminator is not shipped).""",
+  that tells codes from codes with their latents shuffled across the batch (the discriminator is not shipped).
+- **CADA-VAE** (Schönfeld et al. 2019): two VAEs, on image features and on class attributes, aligned by
+  cross-reconstruction and a Wasserstein distance, so an unseen class can be sampled from its attributes
+  alone (generalized zero-shot learning).
+- **Disentangled VAE for GZSL** (Li et al. 2021): CADA-VAE with each latent split into a class part z^t and
+  a class-free part z^p, kept apart by a loss that shuffles z^p across the batch; the classifier reads z^t.""",
         "about.data": """### Data and licences
 - **Procedural dSprites**: every image is drawn by this package from 5 factors (shape, scale, orientation,
   posX, posY) on the factor grid of dSprites (Matthey, Higgins, Hassabis & Lerchner 2017, DeepMind,
@@ -36,6 +41,8 @@ TEXT = {
   no file is downloaded.
 - **Checkpoints**: trained by this project with the recipes in `disentangle_core/presets.py` on procedural
   dSprites; code and weights under the MIT licence, like the rest of the repository.
+- **Procedural GZSL benchmark**: creatures of 48 attribute-defined classes, drawn by this package (seed 0),
+  with features from a small CNN trained on the seen classes only; cached on first use.
 - The app runs offline: no analytics, no share links, nothing sent anywhere.""",
         "about.cards": "### Shipped checkpoints",
         "about.card": "Card",
@@ -49,10 +56,13 @@ TEXT = {
 - **β-VAE**（Higgins ら 2017）：KL 項を β > 1 倍に重み付けしたもの。符号が独立な潜在変数に近づき、一つの潜在変数が一つの生成因子を担いやすくなります（代わりに画像は少しぼやけます）。
 - **容量アニーリング付き β-VAE**（Burgess ら 2018）：再構成 + γ·|KL − C|。容量 C を学習中に増やすので、再構成を保ちながら因子を一つずつ学びます。
 - **β-TCVAE**（Chen ら 2018）：KL 項を分解し、潜在変数どうしの依存の強さを測る全相関（total correlation）の部分だけを β 倍します。
-- **FactorVAE**（Kim & Mnih 2018）：VAE に全相関の γ 倍を加えます。全相関は、符号と、潜在変数をバッチ内でシャッフルした符号とを見分ける識別器で推定します（識別器は同梱していません）。""",
+- **FactorVAE**（Kim & Mnih 2018）：VAE に全相関の γ 倍を加えます。全相関は、符号と、潜在変数をバッチ内でシャッフルした符号とを見分ける識別器で推定します（識別器は同梱していません）。
+- **CADA-VAE**（Schönfeld ら 2019）：画像特徴とクラス属性の二つの VAE を交差再構成とワッサースタイン距離で揃え、未知クラスを属性だけからサンプルできるようにします（一般化ゼロショット学習）。
+- **GZSL 用のもつれを解いた VAE**（Li ら 2021）：CADA-VAE の潜在変数をクラスの部分 z^t とクラスに無関係な部分 z^p に分け、z^p をバッチ内でシャッフルする損失で両者を分けます。分類器は z^t を読みます。""",
         "about.data": """### データとライセンス
 - **手続き生成の dSprites**：全ての画像は、このパッケージが 5 つの因子（形、大きさ、向き、x 位置、y 位置）から dSprites（Matthey, Higgins, Hassabis & Lerchner 2017、DeepMind、Apache 2.0）と同じ因子グリッドで描きます。図形の幾何は同じですが公式ファイルと画素単位では一致せず、ファイルのダウンロードもしません。
 - **チェックポイント**：本プロジェクトが `disentangle_core/presets.py` のレシピで手続き生成の dSprites から学習したもの。コードと重みはリポジトリ全体と同じ MIT ライセンスです。
+- **手続き生成の GZSL ベンチマーク**：属性で定義された 48 クラスの生き物を本パッケージが描き（シード 0）、既知クラスだけで学習した小さな CNN の特徴量を使います。初回の使用時にキャッシュします。
 - このアプリはオフラインで動きます。アクセス解析も共有リンクもなく、どこにも何も送りません。""",
         "about.cards": "### 同梱のチェックポイント",
         "about.card": "カード",

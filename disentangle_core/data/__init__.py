@@ -13,8 +13,11 @@ from .dsprites import (
     render_sprites,
 )
 from .digits import MNISTDigits, ProceduralDigits, find_idx_files, heldout_sample, read_idx
+from .gzsl import GZSLFeatures, load_xlsa17
 
 __all__ = [
+    "GZSLFeatures",
+    "load_xlsa17",
     "FACTOR_NAMES",
     "FACTOR_SIZES",
     "DSpritesNPZ",
@@ -32,11 +35,11 @@ __all__ = [
 ]
 
 DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ, "mnist": MNISTDigits,
-            "digits": ProceduralDigits}
+            "digits": ProceduralDigits, "gzsl": GZSLFeatures}
 
 
 def make_dataset(name: str, **kwargs):
-    """Build a dataset by name (``dsprites`` is procedural and needs no download); unknown options are errors."""
+    """Build a dataset by name (``dsprites`` and ``gzsl`` are procedural and need no download); unknown options are errors."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from: {', '.join(DATASETS)}")
     accepted = inspect.signature(DATASETS[name]).parameters

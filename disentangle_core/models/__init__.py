@@ -6,6 +6,8 @@ from .autoencoder import Autoencoder, AutoencoderConfig
 from .base import GenerativeModel, NonFiniteLossError, check_finite
 from .beta_tcvae import BetaTCVAE, BetaTCVAEConfig
 from .beta_vae import BetaVAE, BetaVAEConfig
+from .cada_vae import CADAVAE, CADAVAEConfig
+from .dvae import DVAE, DVAEConfig
 from .factor_vae import FactorVAE, FactorVAEConfig
 from .infogan import InfoGAN, InfoGANConfig
 from .joint_vae import JointVAE, JointVAEConfig
@@ -18,6 +20,8 @@ MODELS = {
     "factor_vae": (FactorVAE, FactorVAEConfig),
     "infogan": (InfoGAN, InfoGANConfig),
     "joint_vae": (JointVAE, JointVAEConfig),
+    "cada_vae": (CADAVAE, CADAVAEConfig),
+    "dvae": (DVAE, DVAEConfig),
 }
 
 

@@ -42,6 +42,7 @@ class GenerativeModel(nn.Module):
     name: str = ""  # the registry name, stored in every checkpoint
     has_prior = True  # latents follow N(0, 1), so traversals span the prior
     training_only: tuple = ()  # submodules needed to train, not to use the model: left out of model files
+    inputs: tuple = ("x",)  # the batch entries ``forward`` takes (two-modality models also take "c")
 
     def __init__(self, config):
         super().__init__()
@@ -54,7 +55,7 @@ class GenerativeModel(nn.Module):
         return {"model": torch.optim.Adam(self.parameters(), lr=self.config.lr, betas=(0.9, 0.999))}
 
     def training_step(self, batch: dict, step: int, optimizers: dict) -> dict:
-        out = self(batch["x"])
+        out = self(*(batch[k] for k in self.inputs))
         terms = self.loss(batch, out, step)
         check_finite(terms, step)
         optimizer = optimizers["model"]

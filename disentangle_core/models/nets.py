@@ -92,3 +92,34 @@ def for_cpu_inference(model: nn.Module, max_folded_channels: int = 4) -> nn.Modu
             if isinstance(child, nn.ConvTranspose2d) and child.out_channels <= max_folded_channels:
                 setattr(module, name, FoldedConvTranspose2d(child))
     return model.to(memory_format=torch.channels_last).eval()
+
+
+class GaussianMLP(nn.Module):
+    """Two-layer MLP encoder of feature or attribute vectors: (B, in_dim) -> mu, logvar, each (B, out_dim).
+
+    CADA-VAE's encoders (Schönfeld et al. 2019): Linear -> ReLU -> Linear to mu and logvar, weights
+    Xavier-uniform and biases 0 as in the official code.
+    """
+
+    def __init__(self, in_dim: int, hidden: int, out_dim: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), Float32Linear(hidden, 2 * out_dim))
+        xavier_init(self)
+
+    def forward(self, x):
+        return self.net(x).chunk(2, dim=1)
+
+
+class MLPDecoder(nn.Sequential):
+    """Two-layer MLP decoder: (B, latent_dim) -> (B, out_dim), linear output (features are MinMax-scaled)."""
+
+    def __init__(self, latent_dim: int, hidden: int, out_dim: int):
+        super().__init__(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, out_dim))
+        xavier_init(self)
+
+
+def xavier_init(module: nn.Module) -> None:
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight, gain=0.5)
+            nn.init.zeros_(layer.bias)
