@@ -110,7 +110,7 @@ def test_japanese_page_slider_and_training(server):
             # A training run: the loss curves grow while it goes on, the KL bars come at the end.
             page.get_by_role("tab", name="自分で学習する").click()
             steps = page.locator("#train-steps input")
-            steps.fill("40")
+            steps.fill("80")  # long enough to be seen growing on a busy machine too
             steps.press("Enter")
             page.locator("#train-start").click()
             status = page.locator("#train-status textarea")
@@ -118,24 +118,24 @@ def test_japanese_page_slider_and_training(server):
             vertices = ("() => [...document.querySelectorAll('#train-kl-curve g.mark-line path')]"
                         ".reduce((n, p) => n + (p.getAttribute('d') || '').split(/[ML]/).length - 1, 0)")
             shots = []  # (points of the drawn KL line, picture of the KL curve) while the run goes on
-            while not status.input_value().startswith("40 steps") and len(shots) < 40:
-                if re.match(r"step \d+/40", status.input_value()):
+            while not status.input_value().startswith("80 steps") and len(shots) < 40:
+                if re.match(r"step \d+/80", status.input_value()):
                     points = page.evaluate(vertices)
                     if points and (not shots or points > shots[-1][0]):
                         shots.append((points, curve.screenshot()))
                 page.wait_for_timeout(100)
-            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('40 steps')",
+            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('80 steps')",
                                    arg="#train-status textarea", timeout=60_000)
             assert len(shots) >= 2, f"the KL line was seen growing {len(shots)} times during the run: {shots[:1]}"
             assert shots[0][1] != shots[-1][1], "the picture of the KL curve did not change while the run went on"
-            assert page.evaluate(vertices) == 40  # the finished run: one point per step
+            assert page.evaluate(vertices) == 80  # the finished run: one point per step
             print("KL line points seen during the run:", [points for points, _ in shots])
             (ARTIFACTS / "train_curve_early.png").write_bytes(shots[0][1])
             page.locator("#train-kl-bars canvas, #train-kl-bars svg").first.wait_for(timeout=20_000)
             page.wait_for_timeout(800)
             page.screenshot(path=ARTIFACTS / "tab_train.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
-            assert "40 steps on cpu" in status.input_value()
+            assert "80 steps on cpu" in status.input_value()
 
             page.get_by_role("tab", name="このアプリについて").click()
             page.get_by_role("heading", name="同梱のチェックポイント").wait_for()
