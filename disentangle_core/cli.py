@@ -133,7 +133,8 @@ def cmd_publish(args) -> None:
     if args.fp16:  # measure the weights as they will be stored
         with torch.no_grad():
             for tensor in model.state_dict().values():
-                tensor.copy_(tensor.half()) if tensor.is_floating_point() else None
+                if tensor.is_floating_point():
+                    tensor.copy_(tensor.half())
     evaluation = evaluation_for(card)
     result = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
     updates = card_updates(evaluation, result, args.counts)
