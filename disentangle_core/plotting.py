@@ -218,3 +218,21 @@ def latent_maps(maps: dict, unseen, titles: dict | None = None) -> "Figure":
         ax.set_xticks([])
         ax.set_yticks([])
     return fig
+
+
+def transfer_grid_image(faces: torch.Tensor, donors: torch.Tensor, table: torch.Tensor, scale: int = 2) -> Image.Image:
+    """The content-transfer figure: donors across the top, faces down the left, cell (i, j) = face i with
+    donor j's attribute (``content.transfer_table``); a white gap sets the inputs apart. Enlarged ``scale`` x."""
+    f, d = table.shape[:2]
+    blank = torch.ones_like(faces[:1])
+    top = torch.cat([blank, donors])  # (D + 1, 3, H, W)
+    rows = torch.cat([top] + [torch.cat([faces[i : i + 1], table[i]]) for i in range(f)])
+    grid = to_pil(rows, nrow=d + 1, pad_value=1.0)
+    # a wider white gap after the first row and the first column
+    cell = faces.shape[-1] + PAD
+    canvas = Image.new("RGB", (grid.width + 4, grid.height + 4), "white")
+    canvas.paste(grid.crop((0, 0, cell, cell)), (0, 0))
+    canvas.paste(grid.crop((cell, 0, grid.width, cell)), (cell + 4, 0))
+    canvas.paste(grid.crop((0, cell, cell, grid.height)), (0, cell + 4))
+    canvas.paste(grid.crop((cell, cell, grid.width, grid.height)), (cell + 4, cell + 4))
+    return canvas.resize((canvas.width * scale, canvas.height * scale), Image.NEAREST)

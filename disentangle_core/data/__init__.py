@@ -12,10 +12,14 @@ from .dsprites import (
     index_to_classes,
     render_sprites,
 )
+from .celeba import CelebAFaces
 from .digits import MNISTDigits, ProceduralDigits, find_idx_files, heldout_sample, read_idx
+from .faces import ProceduralFaces
 from .gzsl import GZSLFeatures, load_xlsa17
 
 __all__ = [
+    "ProceduralFaces",
+    "CelebAFaces",
     "GZSLFeatures",
     "load_xlsa17",
     "FACTOR_NAMES",
@@ -35,7 +39,8 @@ __all__ = [
 ]
 
 DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ, "mnist": MNISTDigits,
-            "digits": ProceduralDigits, "gzsl": GZSLFeatures}
+            "digits": ProceduralDigits, "gzsl": GZSLFeatures, "faces": ProceduralFaces,
+            "celeba": CelebAFaces}
 
 
 def make_dataset(name: str, **kwargs):

@@ -7,6 +7,7 @@ from .base import GenerativeModel, NonFiniteLossError, check_finite
 from .beta_tcvae import BetaTCVAE, BetaTCVAEConfig
 from .beta_vae import BetaVAE, BetaVAEConfig
 from .cada_vae import CADAVAE, CADAVAEConfig
+from .content_ae import ContentAE, ContentAEConfig
 from .dvae import DVAE, DVAEConfig
 from .factor_vae import FactorVAE, FactorVAEConfig
 from .infogan import InfoGAN, InfoGANConfig
@@ -22,6 +23,7 @@ MODELS = {
     "joint_vae": (JointVAE, JointVAEConfig),
     "cada_vae": (CADAVAE, CADAVAEConfig),
     "dvae": (DVAE, DVAEConfig),
+    "content_ae": (ContentAE, ContentAEConfig),
 }
 
 

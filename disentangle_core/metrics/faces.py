@@ -1,0 +1,160 @@
+"""How a content-addition model is measured on procedural faces, where the right answer is known exactly.
+
+On held-out identities (the ``test`` split), for pairs (face a without the attribute, donor b with it):
+- ``transfer_psnr`` / ``transfer_ssim``: D(E1(a), E2(b)) against the true drawing of a with b's attribute;
+- ``identity_psnr``: the same, over the pixels outside the attribute's mask only (a's face must not change);
+- ``removal_psnr``: D(E1(b), 0) against the true drawing of b without it;
+- ``success_transfer`` / ``success_removal``: an attribute classifier, trained on the generator's labels,
+  finds the attribute in the transfers / misses it in the removals (``classifier_accuracy``: on true drawings);
+- ``leakage``: a logistic-regression probe's held-out accuracy at telling the domain from E1's code
+  (0.5: E1 knows nothing of the attribute);
+- ``unchanged_psnr``: the score of returning face a unchanged, the baseline every transfer must beat.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..content import remove, transfer
+from .transfer import mean_finite, psnr, ssim
+
+PAIRS = {"quick": 128, "standard": 1000, "full": 4000}  # (a, b) pairs per evaluation
+CLASSIFIER_STEPS, CLASSIFIER_BATCH = 800, 64
+BATCH = 250
+
+
+class AttributeClassifier(nn.Sequential):
+    """A small CNN: (B, 3, 64, 64) -> (B,) logit of "wears the attribute"."""
+
+    def __init__(self):
+        super().__init__(nn.Conv2d(3, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),
+                         nn.Conv2d(64, 64, 4, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 8 * 8, 1))
+
+    def forward(self, x):
+        return super().forward(x).squeeze(1)
+
+
+def _soften(x: torch.Tensor) -> torch.Tensor:
+    """A light blur (3x3 binomial): the classifier should judge the attribute, not the sharpness of the drawing."""
+    k = torch.tensor([1.0, 2.0, 1.0], device=x.device)
+    kernel = (k[:, None] * k[None, :] / 16).expand(x.shape[1], 1, 3, 3)
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=x.shape[1])
+
+
+@lru_cache(maxsize=4)
+def attribute_classifier(attribute: str, seed: int = 0) -> tuple[AttributeClassifier, float]:
+    """The attribute classifier and its accuracy on 1,000 true test drawings: trained once (about a minute on
+    one CPU core) and kept in ``faces.cache_dir()``, so every later evaluation reuses the same one."""
+    from safetensors.torch import load_file, save_file
+
+    from ..data.faces import cache_dir
+
+    path = cache_dir() / f"classifier_{attribute}_seed{seed}_steps{CLASSIFIER_STEPS}.safetensors"
+    classifier = AttributeClassifier()
+    if path.is_file():
+        try:
+            weights = load_file(path)
+            accuracy = float(weights.pop("accuracy"))
+            classifier.load_state_dict(weights)
+            return classifier.eval(), accuracy
+        except Exception:  # a damaged cache file is trained again
+            pass
+    classifier, accuracy = train_attribute_classifier(attribute, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    save_file({**classifier.state_dict(), "accuracy": torch.tensor(accuracy)}, str(tmp))
+    os.replace(tmp, path)
+    return classifier, accuracy
+
+
+def train_attribute_classifier(attribute: str, seed: int = 0) -> tuple[AttributeClassifier, float]:
+    """Train the attribute classifier on training identities drawn with and without the attribute (half of
+    each batch softened); returns it (eval mode, CPU) and its accuracy on 1,000 true test drawings."""
+    from ..data.faces import ProceduralFaces, sample_attributes
+
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    train_faces, test_faces = ProceduralFaces(attribute, "train"), ProceduralFaces(attribute, "test")
+    classifier = AttributeClassifier()
+    optimizer = torch.optim.Adam(classifier.parameters(), lr=1e-3)
+    half = CLASSIFIER_BATCH // 2
+    labels = torch.cat([torch.ones(half), torch.zeros(half)])
+    for step in range(CLASSIFIER_STEPS):
+        ids = train_faces.sample_identities(half, generator)  # the same faces with and without it
+        x = torch.cat([train_faces.draw(ids, sample_attributes(attribute, half, generator)), train_faces.draw(ids)])
+        if step % 2:
+            x = _soften(x)
+        loss = F.binary_cross_entropy_with_logits(classifier(x), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    classifier.eval()
+    ids = test_faces.sample_identities(1000, generator)
+    with torch.no_grad():
+        x_with = test_faces.draw(ids[:500], sample_attributes(attribute, 500, generator))
+        correct = (classifier(x_with) > 0).sum() + (classifier(test_faces.draw(ids[500:])) <= 0).sum()
+    return classifier, float(correct) / 1000
+
+
+def domain_probe_accuracy(codes_a: np.ndarray, codes_b: np.ndarray, seed: int = 0) -> float:
+    """Held-out accuracy of a logistic regression telling domain A's codes from domain B's (half to fit, half to test)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.concatenate([codes_a, codes_b])
+    y = np.concatenate([np.zeros(len(codes_a)), np.ones(len(codes_b))])
+    order = np.random.default_rng(seed).permutation(len(x))
+    fit, test = order[: len(x) // 2], order[len(x) // 2 :]
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    probe.fit(x[fit], y[fit])
+    return float(probe.score(x[test], y[test]))
+
+
+@torch.no_grad()
+def measure_faces(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu") -> dict:
+    """Every content-addition score of ``model`` on held-out procedural faces (see the module docstring)."""
+    from ..data.faces import ProceduralFaces
+
+    if counts not in PAIRS:
+        raise ValueError(f"unknown counts {counts!r}; choose from: {', '.join(PAIRS)}")
+    if data_dir is not None:
+        raise ValueError("procedural faces are measured on their own held-out identities; they take no --data-dir")
+    attribute = card.get("data_options", {}).get("attribute", "glasses")
+    classifier, classifier_accuracy = attribute_classifier(attribute, seed)
+    model.eval().to(device)
+    faces = ProceduralFaces(attribute, "test", device=device)
+    generator = torch.Generator().manual_seed(1234 + seed)
+    scores: dict[str, list] = {k: [] for k in ("transfer_psnr", "transfer_ssim", "identity_psnr", "removal_psnr",
+                                               "removal_ssim", "recon_psnr_a", "recon_psnr_b", "unchanged_psnr",
+                                               "success_transfer", "success_removal", "mask_fraction")}
+    codes_a, codes_b = [], []
+    n = PAIRS[counts]
+    for start in range(0, n, BATCH):
+        p = faces.transfer_pairs(min(BATCH, n - start), generator)
+        moved, removed = transfer(model, p["x_a"], p["x_b"]), remove(model, p["x_b"])
+        outside = ~p["mask_transfer"]
+        scores["transfer_psnr"].append(psnr(moved, p["transfer"]))
+        scores["transfer_ssim"].append(ssim(moved, p["transfer"]))
+        scores["identity_psnr"].append(psnr(moved, p["transfer"], outside))
+        scores["removal_psnr"].append(psnr(removed, p["removal"]))
+        scores["removal_ssim"].append(ssim(removed, p["removal"]))
+        scores["recon_psnr_a"].append(psnr(model.decode(model.content_encoder(p["x_a"])), p["x_a"]))
+        scores["recon_psnr_b"].append(psnr(model.decode(*model.encode(p["x_b"])), p["x_b"]))
+        scores["unchanged_psnr"].append(psnr(p["x_a"], p["transfer"]))
+        scores["success_transfer"].append((classifier(moved.cpu()) > 0).float())
+        scores["success_removal"].append((classifier(removed.cpu()) <= 0).float())
+        scores["mask_fraction"].append(p["mask_transfer"].float().flatten(1).mean(1))
+        codes_a.append(model.representation(p["x_a"]).cpu())
+        codes_b.append(model.representation(p["x_b"]).cpu())
+    result = {"data": f"{n} pairs of held-out procedural faces ({attribute})", "attribute": attribute}
+    result.update({k: round(mean_finite(torch.cat(v).cpu()), 4) for k, v in scores.items()})
+    result["classifier_accuracy"] = classifier_accuracy
+    result["leakage"] = round(domain_probe_accuracy(torch.cat(codes_a).numpy(), torch.cat(codes_b).numpy(), seed), 4)
+    return result

@@ -1,0 +1,148 @@
+"""Content addition (Press et al. 2019): an auto-encoder whose code splits into a common and a specific part.
+
+Domain A is faces without glasses, domain B faces with them; B holds all of A's information plus the
+glasses. The content encoder E1 codes both domains, the specific encoder E2 codes B only (an image of A
+gets a zero specific code), one decoder reads [E1(x), E2(x)]. A discriminator on E1's code makes it
+domain-invariant, so the glasses can only travel through E2, and decoding [E1(a), E2(b)] puts b's glasses
+on a's face.
+  L_AE = |a - D(E1(a), 0)| + |b - D(E1(b), E2(b))| + λ · (BCE(d(E1(a)), B) + BCE(d(E1(b)), A))   (labels flipped)
+  L_d  = BCE(d(E1(a)), A) + BCE(d(E1(b)), B)
+Press, Galanti, Benaim, Wolf, "Emerging Disentanglement in Auto-Encoder Based Unsupervised Image Content
+Transfer", ICLR 2019 (Sec. 3; λ, optimiser and clipping from the official code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .base import GenerativeModel, check_finite
+
+
+@dataclass(frozen=True)
+class ContentAEConfig:
+    in_channels: int = 3
+    width: int = 24  # channels of the first conv, doubled by the next two (the paper: 32, 64, ... at 128x128)
+    code_channels: int = 128  # channels of the whole 4x4 code (the paper: 512 at 4x4 from 128x128)
+    specific_channels: int = 8  # of which the specific code (the paper's "sep": 25 of 512)
+    discriminator_weight: float = 0.001  # λ; 0 is the ablation without domain confusion
+    lr: float = 2e-4  # Adam, betas (0.5, 0.999), both optimisers
+    grad_clip: float = 5.0  # max gradient norm, both optimisers
+
+
+def conv_encoder(in_channels: int, width: int, out_channels: int) -> nn.Sequential:
+    """(B, C, 64, 64) -> (B, out_channels, 4, 4): four 4x4 stride-2 convs, LeakyReLU 0.2 between them."""
+    layers, c = [], in_channels
+    for w in (width, 2 * width, 4 * width):
+        layers += [nn.Conv2d(c, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True)]
+        c = w
+    return nn.Sequential(*layers, nn.Conv2d(c, out_channels, 4, stride=2, padding=1))
+
+
+class ConvImageDecoder(nn.Sequential):
+    """(B, code_channels, 4, 4) -> (B, C, 64, 64) in [0, 1]: four 4x4 stride-2 transposed convs."""
+
+    def __init__(self, code_channels: int, width: int, out_channels: int):
+        layers, c = [], code_channels
+        for w in (4 * width, 2 * width, width):
+            layers += [nn.ConvTranspose2d(c, w, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
+            c = w
+        super().__init__(*layers, nn.ConvTranspose2d(c, out_channels, 4, stride=2, padding=1), nn.Sigmoid())
+
+
+class DomainDiscriminator(nn.Module):
+    """MLP on the flattened common code -> one logit: domain B (the one with the attribute) against A."""
+
+    def __init__(self, common_channels: int, hidden: int = 512):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(common_channels * 16, hidden), nn.LeakyReLU(0.2, inplace=True),
+                                 nn.Linear(hidden, hidden), nn.LeakyReLU(0.2, inplace=True), nn.Linear(hidden, 1))
+
+    def forward(self, common):  # (B, C, 4, 4) -> (B,)
+        return self.net(common.float()).squeeze(1)
+
+
+class ContentAE(GenerativeModel):
+    name = "content_ae"
+    has_prior = False  # codes are points, not samples of a prior: no traversal from N(0, 1)
+    inputs = ("x_a", "x_b")
+    training_only = ("domain_discriminator",)
+
+    def __init__(self, config: ContentAEConfig = ContentAEConfig()):
+        super().__init__(config)
+        if not 0 < config.specific_channels < config.code_channels:
+            raise ValueError(f"specific_channels must be between 1 and code_channels - 1 ({config.code_channels - 1}), "
+                             f"got {config.specific_channels}")
+        common = config.code_channels - config.specific_channels
+        self.content_encoder = conv_encoder(config.in_channels, config.width, common)  # E1
+        self.specific_encoder = conv_encoder(config.in_channels, config.width, config.specific_channels)  # E2
+        self.decoder = ConvImageDecoder(config.code_channels, config.width, config.in_channels)
+        self.domain_discriminator = DomainDiscriminator(common)
+
+    def encode(self, x):  # (B, C, 64, 64) -> common (B, C1, 4, 4), specific (B, C2, 4, 4)
+        return self.content_encoder(x), self.specific_encoder(x)
+
+    def decode(self, common, specific=None):  # -> (B, C, 64, 64); no specific code means domain A (zeros)
+        if specific is None:
+            specific = common.new_zeros(len(common), self.config.specific_channels, *common.shape[2:])
+        return self.decoder(torch.cat([common, specific.to(common.dtype)], dim=1))
+
+    def forward(self, x_a, x_b) -> dict:
+        common_a = self.content_encoder(x_a)
+        common_b, specific_b = self.encode(x_b)
+        return {"common_a": common_a, "common_b": common_b, "specific_b": specific_b,
+                "x_a_hat": self.decode(common_a), "x_b_hat": self.decode(common_b, specific_b)}
+
+    def loss(self, batch, out, step) -> dict:
+        """The auto-encoder's objective: both reconstructions (mean L1, as the official code) and the
+        flipped-label domain loss that makes E1 fool the discriminator."""
+        cfg = self.config
+        recon_a = (out["x_a_hat"].float() - batch["x_a"]).abs().mean()
+        recon_b = (out["x_b_hat"].float() - batch["x_b"]).abs().mean()
+        confusion = self.domain_loss(out["common_a"], out["common_b"], flipped=True)
+        return {"loss": recon_a + recon_b + cfg.discriminator_weight * confusion, "recon_a": recon_a, "recon_b": recon_b,
+                "confusion": confusion}
+
+    def domain_loss(self, common_a, common_b, flipped: bool = False) -> torch.Tensor:
+        """BCE of the discriminator with A labelled 0 and B labelled 1 (``flipped``: the encoder's target)."""
+        logits_a, logits_b = self.domain_discriminator(common_a), self.domain_discriminator(common_b)
+        target_a, target_b = (1.0, 0.0) if flipped else (0.0, 1.0)
+        return (F.binary_cross_entropy_with_logits(logits_a, torch.full_like(logits_a, target_a))
+                + F.binary_cross_entropy_with_logits(logits_b, torch.full_like(logits_b, target_b)))
+
+    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        cfg = self.config
+        autoencoder = [p for n, p in self.named_parameters() if not n.startswith("domain_discriminator.")]
+        return {"autoencoder": torch.optim.Adam(autoencoder, lr=cfg.lr, betas=(0.5, 0.999)),
+                "discriminator": torch.optim.Adam(self.domain_discriminator.parameters(), lr=cfg.lr, betas=(0.5, 0.999))}
+
+    def training_step(self, batch: dict, step: int, optimizers: dict) -> dict:
+        cfg = self.config
+
+        # (1) update E1, E2 and the decoder: reconstruct both domains, fool the domain discriminator
+        out = self(batch["x_a"], batch["x_b"])
+        terms = self.loss(batch, out, step)
+        check_finite(terms, step)
+        optimizers["autoencoder"].zero_grad(set_to_none=True)
+        terms["loss"].backward()  # also leaves gradients in the discriminator; (2) clears them first
+        params = optimizers["autoencoder"].param_groups[0]["params"]
+        nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        optimizers["autoencoder"].step()
+
+        # (2) update the domain discriminator on the (detached) common codes
+        discriminator = self.domain_loss(out["common_a"].detach(), out["common_b"].detach())
+        check_finite({"discriminator": discriminator}, step)
+        optimizers["discriminator"].zero_grad(set_to_none=True)
+        discriminator.backward()
+        nn.utils.clip_grad_norm_(self.domain_discriminator.parameters(), cfg.grad_clip)
+        optimizers["discriminator"].step()
+
+        return {**{k: v.detach() for k, v in terms.items()}, "discriminator": discriminator.detach()}
+
+    @torch.no_grad()
+    def representation(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, 64, 64) -> (B, C1 * 16): the flattened common code (what the leakage probe reads)."""
+        return self.content_encoder(x).flatten(1).float()

@@ -1,0 +1,252 @@
+"""Procedural faces, the content-addition model, its operations and its image scores."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from disentangle_core import content
+from disentangle_core.data import make_dataset
+from disentangle_core.data.faces import (
+    ATTRIBUTE_FACTORS,
+    TEST_FIRST,
+    TRAIN_IDENTITIES,
+    ProceduralFaces,
+    absent,
+    hash_uniform,
+    identity_factors,
+    render_faces,
+    sample_attributes,
+)
+from disentangle_core.metrics.transfer import psnr, ssim
+from disentangle_core.models import build_model
+from disentangle_core.train import train
+
+TINY = {"width": 4, "code_channels": 8, "specific_channels": 2}
+
+
+def gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+# ---- data ------------------------------------------------------------------------------------------
+
+
+def test_an_identity_always_draws_the_same_face_and_different_ids_differ():
+    faces = ProceduralFaces("glasses")
+    ids = torch.tensor([3, 3, 4])
+    x = faces.draw(ids)
+    assert x.shape == (3, 3, 64, 64) and x.dtype == torch.float32
+    assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+    assert torch.equal(x[0], x[1])
+    assert (x[0] - x[2]).abs().max() > 0.1
+
+
+def test_hash_is_uniform_enough_and_salted():
+    u = hash_uniform(torch.arange(20000), 1)
+    assert 0.0 <= float(u.min()) and float(u.max()) < 1.0
+    assert abs(float(u.mean()) - 0.5) < 0.01
+    assert torch.histc(u, bins=10, min=0, max=1).min() > 1800  # every tenth of [0, 1) about equally full
+    assert not torch.equal(u, hash_uniform(torch.arange(20000), 2))
+
+
+def test_train_and_test_identities_are_disjoint():
+    train_ids = ProceduralFaces("glasses", "train").sample_identities(5000, gen())
+    test_ids = ProceduralFaces("glasses", "test").sample_identities(5000, gen())
+    assert int(train_ids.max()) < TRAIN_IDENTITIES <= TEST_FIRST <= int(test_ids.min())
+
+
+@pytest.mark.parametrize("attribute", ["glasses", "beard"])
+def test_the_attribute_changes_only_its_mask_and_the_mask_is_where_it_sits(attribute):
+    pairs = ProceduralFaces(attribute, "test").transfer_pairs(16, gen(1))
+    for key in ("x_a", "x_b", "transfer", "removal"):
+        assert pairs[key].shape == (16, 3, 64, 64)
+    mask = pairs["mask_transfer"]
+    assert mask.shape == (16, 64, 64) and mask.dtype == torch.bool
+    fraction = mask.float().flatten(1).mean(1)
+    assert (fraction > 0.003).all() and (fraction < 0.35).all()
+    outside = ~mask[:, None].expand(-1, 3, -1, -1)
+    assert torch.allclose(pairs["transfer"][outside], pairs["x_a"][outside], atol=1 / 255)
+    rows = mask.any(2).float().argmax(1)  # first row the attribute touches
+    if attribute == "glasses":  # around the eyes: the upper half of the face
+        assert (rows > 15).all() and (rows < 40).all()
+    else:  # around the mouth and chin
+        assert (rows > 30).all()
+
+
+def test_a_nan_row_means_without_and_a_batch_can_mix_both():
+    identity = identity_factors(torch.tensor([10, 11]))
+    glasses = sample_attributes("glasses", 2, gen())
+    mixed = glasses.clone()
+    mixed[1] = math.nan
+    x = render_faces(identity, glasses=mixed)
+    assert torch.equal(x[0], render_faces(identity[:1], glasses=glasses[:1])[0])
+    assert torch.equal(x[1], render_faces(identity[1:])[0])
+    assert torch.equal(render_faces(identity, glasses=absent(2, "glasses")), render_faces(identity))
+
+
+def test_sample_gives_unpaired_domains_of_the_batch_size():
+    batch = ProceduralFaces("beard").sample(5, gen())
+    assert batch["x_a"].shape == batch["x_b"].shape == (5, 3, 64, 64)
+    again = ProceduralFaces("beard").sample(5, gen())
+    assert torch.equal(batch["x_b"], again["x_b"])
+
+
+def test_bad_options_get_one_sentence():
+    with pytest.raises(ValueError, match="unknown face attribute 'hat'; choose from: glasses, beard"):
+        ProceduralFaces("hat")
+    with pytest.raises(ValueError, match="unknown split 'val'"):
+        ProceduralFaces("glasses", "val")
+    with pytest.raises(ValueError, match="dataset 'faces' takes no --data-dir"):
+        make_dataset("faces", data_dir="x")
+    assert len(ATTRIBUTE_FACTORS["glasses"]) == sample_attributes("glasses", 1).shape[1]
+
+
+# ---- model -----------------------------------------------------------------------------------------
+
+
+def tiny_model(**config):
+    torch.manual_seed(0)
+    return build_model("content_ae", **{**TINY, **config})
+
+
+def test_domain_a_gets_a_zero_specific_code():
+    model = tiny_model().eval()
+    x = ProceduralFaces("glasses").sample(3, gen())["x_a"]
+    common, specific = model.encode(x)
+    assert common.shape == (3, 6, 4, 4) and specific.shape == (3, 2, 4, 4)
+    assert torch.equal(model.decode(common), model.decode(common, torch.zeros_like(specific)))
+    out = model(x, x)
+    assert torch.equal(out["x_a_hat"], model.decode(common))
+
+
+def test_loss_names_every_term_and_the_ablation_drops_the_confusion_from_the_total():
+    batch = ProceduralFaces("glasses").sample(4, gen())
+    full, ablation = tiny_model(), tiny_model(discriminator_weight=0.0)
+    terms = full.loss(batch, full(batch["x_a"], batch["x_b"]), 0)
+    assert set(terms) == {"loss", "recon_a", "recon_b", "confusion"}
+    assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"])
+    terms = ablation.loss(batch, ablation(batch["x_a"], batch["x_b"]), 0)
+    assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"])
+
+
+def test_the_discriminator_tells_separable_codes_apart_and_the_flipped_loss_is_the_encoders_target():
+    model = tiny_model()
+    common_a, common_b = -torch.ones(8, 6, 4, 4), torch.ones(8, 6, 4, 4)  # a code that leaks the domain
+    optimizer = model.configure_optimizers()["discriminator"]
+    for _ in range(40):
+        loss = model.domain_loss(common_a, common_b)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert float(model.domain_loss(common_a, common_b)) < 0.1  # B is labelled 1, A 0
+    assert float(model.domain_loss(common_a, common_b, flipped=True)) > 4.0  # the encoder is far from fooling it
+
+
+def test_the_two_updates_touch_their_own_parameters():
+    model = tiny_model()
+    optimizers = model.configure_optimizers()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    terms = model.training_step(ProceduralFaces("glasses").sample(4, gen()), 0, optimizers)
+    assert {"loss", "recon_a", "recon_b", "confusion", "discriminator"} <= set(terms)
+    changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert any(k.startswith("content_encoder.") for k in changed)
+    assert any(k.startswith("specific_encoder.") for k in changed)
+    assert any(k.startswith("domain_discriminator.") for k in changed)
+
+
+def test_resume_continues_bit_for_bit(tmp_path):
+    data = ProceduralFaces("beard")
+    straight = train(tiny_model(), data, steps=4, batch_size=4, progress=False, log_every=1)
+    train(tiny_model(), data, steps=2, batch_size=4, out_dir=tmp_path, progress=False, log_every=1)
+    resumed = train(tiny_model(), data, steps=4, batch_size=4, out_dir=tmp_path, resume=True, progress=False,
+                    log_every=1)
+    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_the_model_file_leaves_the_discriminator_out(tmp_path):
+    from disentangle_core.checkpoints import load_model
+
+    result = train(tiny_model(), ProceduralFaces("glasses"), steps=1, batch_size=2, out_dir=tmp_path,
+                   progress=False)
+    model, card = load_model(result.model_file)
+    assert card["model"] == "content_ae" and card["dataset"] == "faces"
+    with pytest.raises(ValueError, match="specific_channels must be between 1 and code_channels - 1"):
+        build_model("content_ae", code_channels=8, specific_channels=8)
+
+
+# ---- operations ------------------------------------------------------------------------------------
+
+
+def test_operations_are_decodes_of_the_right_codes():
+    model = tiny_model().eval()
+    pairs = ProceduralFaces("glasses", "test").transfer_pairs(3, gen())
+    a, b = pairs["x_a"], pairs["x_b"]
+    common_a, _ = model.encode(a)
+    common_b, specific_b = model.encode(b)
+    assert torch.allclose(content.transfer(model, a, b), model.decode(common_a, specific_b))
+    assert torch.allclose(content.transfer(model, a, b, amount=0.5), model.decode(common_a, 0.5 * specific_b))
+    assert torch.allclose(content.remove(model, b), model.decode(common_b))
+    assert torch.allclose(content.with_amount(model, b, 0.0), content.remove(model, b))
+    one, two = content.swap(model, b[:1], b[1:2])
+    assert torch.allclose(one, content.transfer(model, b[:1], b[1:2]))
+    assert torch.allclose(two, content.transfer(model, b[1:2], b[:1]))
+    table = content.transfer_table(model, a, b[:2])
+    assert table.shape == (3, 2, 3, 64, 64)
+    assert torch.allclose(table[2, 1], content.transfer(model, a[2:3], b[1:2])[0], atol=1e-6)
+    with pytest.raises(ValueError, match="amount must be between 0 and 1, got 1.5"):
+        content.transfer(model, a, b, amount=1.5)
+
+
+def test_transfer_grid_image_puts_donors_on_top_and_faces_on_the_left():
+    from disentangle_core.plotting import transfer_grid_image
+
+    faces, donors = torch.zeros(2, 3, 64, 64), torch.ones(3, 3, 64, 64)
+    table = torch.full((2, 3, 3, 64, 64), 0.5)
+    image = transfer_grid_image(faces, donors, table, scale=1)
+    assert image.size == (4 * 66 + 2 + 4, 3 * 66 + 2 + 4)  # make_grid pads every side by 2, plus the gap
+    assert image.getpixel((10, 10)) == (255, 255, 255)  # the empty corner
+    assert image.getpixel((66 + 4 + 10, 10)) == (255, 255, 255)  # a donor (white)
+    assert image.getpixel((10, 66 + 4 + 10)) == (0, 0, 0)  # a face (black)
+    assert image.getpixel((66 + 4 + 10, 66 + 4 + 10)) == (128, 128, 128)  # a transfer
+
+
+# ---- scores ----------------------------------------------------------------------------------------
+
+
+def test_psnr_known_answers():
+    x = torch.zeros(2, 3, 8, 8)
+    y = x + 0.1  # MSE 0.01 -> 20 dB
+    assert torch.allclose(psnr(x, y), torch.tensor([20.0, 20.0]), atol=1e-4)
+    assert float(psnr(x, x)[0]) == 100.0
+    y[:, :, :4] = 0.0  # half the pixels right: outside that half the error is 0
+    mask = torch.zeros(2, 8, 8, dtype=torch.bool)
+    mask[:, :4] = True
+    assert float(psnr(x, y, mask)[0]) == 100.0
+    assert torch.allclose(psnr(x, y, ~mask), torch.tensor([20.0, 20.0]), atol=1e-4)
+
+
+def test_ssim_known_answers():
+    x = torch.rand(2, 3, 32, 32, generator=gen())
+    assert torch.allclose(ssim(x, x), torch.ones(2), atol=1e-5)
+    noisy = (x + 0.2 * torch.randn(x.shape, generator=gen(1))).clamp(0, 1)
+    assert float(ssim(x, noisy).max()) < 0.9
+    assert float(ssim(x, 1 - x).max()) < 0.0  # an inverted image is anti-correlated
+    flat = torch.full_like(x, 0.5)
+    assert torch.allclose(ssim(flat, flat + 0.0), torch.ones(2))
+
+
+def test_domain_probe_reads_a_leaky_code_and_not_a_clean_one():
+    import numpy as np
+
+    from disentangle_core.metrics.faces import domain_probe_accuracy
+
+    rng = np.random.default_rng(0)
+    clean_a, clean_b = rng.normal(size=(400, 20)), rng.normal(size=(400, 20))
+    assert abs(domain_probe_accuracy(clean_a, clean_b) - 0.5) < 0.08
+    leaky_b = clean_b.copy()
+    leaky_b[:, 3] += 6.0  # the best possible accuracy is Φ(3) = 99.9%
+    assert domain_probe_accuracy(clean_a, leaky_b) > 0.97
