@@ -1,4 +1,4 @@
-"""``python -m disentangle_core``: list, inspect, train, publish, traverse and evaluate models.
+"""``python -m disentangle_core``: list, inspect, train, publish, traverse, transfer and evaluate models.
 
 Every failure the user can cause ends in one line on stderr and exit status 2.
 """
@@ -197,6 +197,28 @@ def cmd_traverse(args) -> None:
     print(f"wrote {out}")
 
 
+def cmd_transfer(args) -> None:
+    """The content-transfer figure of a faces model: held-out faces (rows) wearing each donor's attribute."""
+    from .content import transfer_table
+    from .plotting import transfer_grid_image
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--out must end in .png, got {out.name!r}")
+    for flag in ("faces", "donors"):
+        if not 1 <= getattr(args, flag) <= 16:
+            raise ValueError(f"--{flag} must be between 1 and 16, got {getattr(args, flag)}")
+    model, card = _load(args.name, "cpu")
+    if not hasattr(model, "specific_encoder"):
+        raise ValueError(f"{args.name} is a {card['model']} model; transfer needs a content-addition model "
+                         "(content_ae), e.g. content_ae_glasses")
+    data = make_dataset(card.get("dataset", "faces"), split="test", **card.get("data_options", {}))
+    batch = data.sample(max(args.faces, args.donors), torch.Generator().manual_seed(args.seed))
+    faces, donors = batch["x_a"][: args.faces], batch["x_b"][: args.donors]
+    transfer_grid_image(faces, donors, transfer_table(model, faces, donors, args.amount)).save(out)
+    print(f"wrote {out} (rows: faces without the attribute; columns: donors; amount {args.amount:g})")
+
+
 def cmd_evaluate(args) -> None:
     device = resolve_device(args.device)
     model, card = _load(args.name, device)
@@ -260,6 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--seed", type=int, default=0, help="which random images to start from")
+    p = sub.add_parser("transfer", help="content transfer of a faces model: each face wearing each donor's attribute")
+    p.add_argument("name", help="asset name (e.g. content_ae_glasses) or path to a .safetensors model")
+    p.add_argument("--out", required=True, help="FILE.png")
+    p.add_argument("--faces", type=int, default=6, help="held-out faces without the attribute (rows)")
+    p.add_argument("--donors", type=int, default=6, help="held-out donors with it (columns)")
+    p.add_argument("--amount", type=float, default=1.0, help="scale of the donor's specific code, 0 to 1")
+    p.add_argument("--seed", type=int, default=0, help="which held-out faces to draw")
     families = "; ".join(dict.fromkeys(e.summary for e in EVALUATIONS.values()))
     p = sub.add_parser("evaluate", help="measure an asset the way its family is measured",
                        epilog=f"evaluations by dataset: {families}")
@@ -285,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             cmd_train(args, extra)
         else:
             commands = {"list": cmd_list, "info": cmd_info, "publish": cmd_publish, "traverse": cmd_traverse,
-                        "evaluate": cmd_evaluate}
+                        "transfer": cmd_transfer, "evaluate": cmd_evaluate}
             commands[args.command](args)
     except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -250,3 +250,56 @@ def test_domain_probe_reads_a_leaky_code_and_not_a_clean_one():
     leaky_b = clean_b.copy()
     leaky_b[:, 3] += 6.0  # the best possible accuracy is Φ(3) = 99.9%
     assert domain_probe_accuracy(clean_a, leaky_b) > 0.97
+
+
+# ---- evaluation and CLI ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quick_classifier(monkeypatch, tmp_path):
+    """A short-trained attribute classifier, cached in a temporary folder (the real one trains 2,000 steps)."""
+    from disentangle_core.metrics import faces as face_metrics
+
+    monkeypatch.setenv("DISENTANGLE_FACES_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(face_metrics, "CLASSIFIER_STEPS", 20)
+    face_metrics.attribute_classifier.cache_clear()
+    yield
+    face_metrics.attribute_classifier.cache_clear()
+
+
+def test_evaluate_measures_a_faces_model_through_the_registry(quick_classifier, tmp_path):
+    from disentangle_core.evaluation import evaluate, evaluation_for
+
+    result = train(tiny_model(), ProceduralFaces("glasses"), steps=2, batch_size=2, out_dir=tmp_path, progress=False,
+                   card={"data_options": {"attribute": "glasses"}})
+    from disentangle_core.checkpoints import load_model
+
+    model, card = load_model(result.model_file)
+    assert evaluation_for(card).headline[0] == "transfer_psnr"
+    scores = evaluate(model, card, counts="quick")
+    for key in ("transfer_psnr", "identity_psnr", "removal_psnr", "unchanged_psnr"):
+        assert 0 < scores[key] < 100, key
+    for key in ("success_transfer", "success_removal", "leakage", "classifier_accuracy", "transfer_ssim"):
+        assert 0 <= scores[key] <= 1, key
+    assert scores["identity_psnr"] > scores["transfer_psnr"] - 3  # outside the mask is no harder than the whole
+    assert (tmp_path / "cache").is_dir() and any((tmp_path / "cache").rglob("classifier_glasses*"))
+    with pytest.raises(ValueError, match="take no --data-dir"):
+        evaluate(model, card, counts="quick", data_dir="somewhere")
+
+
+def test_cli_transfer_writes_the_grid_and_refuses_other_models(tmp_path, capsys):
+    from disentangle_core.cli import main
+
+    result = train(tiny_model(), ProceduralFaces("beard"), steps=1, batch_size=2, out_dir=tmp_path / "run",
+                   progress=False, card={"data_options": {"attribute": "beard"}})
+    out = tmp_path / "grid.png"
+    assert main(["transfer", str(result.model_file), "--out", str(out), "--faces", "2", "--donors", "3"]) == 0
+    from PIL import Image
+
+    assert Image.open(out).size == (2 * (4 * 66 + 2 + 4), 2 * (3 * 66 + 2 + 4))
+    assert main(["transfer", str(result.model_file), "--out", str(tmp_path / "g.gif")]) == 2
+    assert "--out must end in .png" in capsys.readouterr().err
+    assert main(["transfer", str(result.model_file), "--out", str(out), "--amount", "2"]) == 2
+    assert "amount must be between 0 and 1, got 2.0" in capsys.readouterr().err
+    assert main(["transfer", "beta_vae_dsprites", "--out", str(out)]) == 2
+    assert "transfer needs a content-addition model" in capsys.readouterr().err
