@@ -12,12 +12,20 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio i
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
-from disentangle_core.app import about_tab, beta_dial_tab, gzsl_tab, infogan_tab, train_tab, traversal_tab  # noqa: E402
+from disentangle_core.app import (  # noqa: E402
+    about_tab,
+    beta_dial_tab,
+    content_tab,
+    gzsl_tab,
+    infogan_tab,
+    train_tab,
+    traversal_tab,
+)
 from disentangle_core.app.common import ModelCache, preload  # noqa: E402
 from disentangle_core.app.ui import APP_TEXT, launch_options, t, translations  # noqa: E402
 from disentangle_core.checkpoints import ASSETS_DIR  # noqa: E402
 
-TABS = [traversal_tab, beta_dial_tab, infogan_tab, gzsl_tab, train_tab, about_tab]
+TABS = [traversal_tab, beta_dial_tab, infogan_tab, gzsl_tab, content_tab, train_tab, about_tab]
 # Requests are small and served side by side in threads: one intra-op thread each keeps a few users
 # from oversubscribing the cores (on 2 busy cores, 2 threads made one decode 100x slower).
 TORCH_THREADS = int(os.environ.get("DISENTANGLE_TORCH_THREADS", "1"))

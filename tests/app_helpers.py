@@ -99,3 +99,17 @@ def tiny_gzsl_asset(folder, cache_root) -> str:
     publish(model_file, "cada_vae_gzsl", assets_dir=folder, card_updates={"metrics": {"u": 1.0, "s": 2.0, "h": 1.3}})
     model_file.unlink()
     return "cada_vae_gzsl"
+
+
+def tiny_content_asset(folder, attribute: str = "glasses", metrics: dict | None = None) -> str:
+    """An untrained tiny content-addition model for ``attribute``, published into ``folder`` with a faces card
+    (and ``metrics`` if given); returns the asset name. The tab's shapes and checks need no training."""
+    torch.manual_seed(0)
+    model = build_model("content_ae", width=4, code_channels=8, specific_channels=2)
+    name = f"content_ae_{attribute}"
+    model_file = folder / f"{name}.trained.safetensors"
+    save_model(model_file, model, {"preset": name, "steps": 0, "hardware": "test", "dataset": "faces",
+                                   "data_options": {"attribute": attribute}})
+    publish(model_file, name, assets_dir=folder, card_updates={"metrics": metrics} if metrics else None)
+    model_file.unlink()
+    return name

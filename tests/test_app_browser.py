@@ -1,5 +1,6 @@
 """End to end in headless Chromium: Japanese page, a slider that redraws, a training run, no requests out,
-the English page for an English browser, and the "InfoGAN codes" tab (a code slider, a held-out digit read).
+the English page for an English browser, the "InfoGAN codes" tab (a code slider, a held-out digit read) and
+the "Glasses / beard transfer" tab (a face, a donor and the amount chosen).
 
 Screenshots of every tab go to ``test-artifacts/``. Skipped when Playwright or ``/usr/bin/chromium``
 is missing (Playwright cannot download its own browser here).
@@ -22,23 +23,26 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
+FACES_MODELS = ("content_ae_glasses", "content_ae_beard")  # shipped too: a tiny untrained one draws only noise
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def with_shipped_digits(tiny, tmp_path_factory) -> Path:
-    """A copy of the tiny assets plus the shipped InfoGAN (when present), for the "InfoGAN codes" tab."""
+def with_shipped_models(tiny, tmp_path_factory) -> Path:
+    """A copy of the tiny assets plus the shipped InfoGAN and glasses / beard models (those present), for the
+    "InfoGAN codes" and "Glasses / beard transfer" tabs."""
     from disentangle_core.checkpoints import ASSETS_DIR, read_manifest
 
     folder = tmp_path_factory.mktemp("browser_assets")
     shutil.copytree(tiny, folder, dirs_exist_ok=True)
     shipped = read_manifest(ASSETS_DIR)
-    if DIGITS_MODEL in shipped:
-        shutil.copy(ASSETS_DIR / shipped[DIGITS_MODEL]["file"], folder)
-        manifest = {**read_manifest(folder), DIGITS_MODEL: shipped[DIGITS_MODEL]}
-        (folder / "manifest.json").write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    for name in (DIGITS_MODEL, *FACES_MODELS):
+        if name in shipped:
+            shutil.copy(ASSETS_DIR / shipped[name]["file"], folder)
+            manifest = {**read_manifest(folder), name: shipped[name]}
+            (folder / "manifest.json").write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
     return folder
 
 
@@ -48,7 +52,7 @@ def server(tmp_path_factory):
     import demo_app
     from disentangle_core.app.ui import launch_options
 
-    assets = with_shipped_digits(tiny_assets_dir(tmp_path_factory), tmp_path_factory)  # + infogan_mnist
+    assets = with_shipped_models(tiny_assets_dir(tmp_path_factory), tmp_path_factory)  # + infogan, content_ae
     tiny_gzsl_asset(assets, tmp_path_factory.mktemp("gzsl_cache"))  # + a tiny zero-shot model
     demo = demo_app.build_demo(assets)
     port = free_port()
@@ -206,6 +210,43 @@ def test_zero_shot_tab_shows_a_top_5_and_answers_a_bad_vector_in_one_sentence(se
             page.get_by_text("attribute 3 of the vector is 'x', not a number").wait_for(timeout=30_000)
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_gzsl.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+        finally:
+            browser.close()
+
+
+def test_content_tab_puts_a_donors_glasses_on_a_face(server):
+    from disentangle_core.checkpoints import ASSETS_DIR, available_assets
+
+    if FACES_MODELS[0] not in available_assets(ASSETS_DIR):
+        pytest.skip(f"{FACES_MODELS[0]} is not in assets/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    changed = "([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_role("tab", name="Glasses / beard transfer").click(timeout=30_000)
+            transfer = page.locator("#content-transfer img")
+            transfer.wait_for(timeout=60_000)  # the first face wearing the first donor's glasses
+            page.locator("#content-faces img").nth(9).wait_for(timeout=30_000)
+
+            # Click a face, then a donor: the transfer is redrawn each time.
+            for gallery, number in (("#content-faces", 3), ("#content-donors", 5)):
+                before = transfer.get_attribute("src")
+                page.locator(f"{gallery} img").nth(number).click(timeout=30_000)
+                page.wait_for_function(changed, arg=["#content-transfer img", before], timeout=30_000)
+
+            # Move the amount to 0: the donor and the face are redrawn without the glasses.
+            before = page.locator("#content-amount-image img").get_attribute("src")
+            page.locator("#content-amount input[type=range]").focus()
+            page.keyboard.press("Home")
+            page.wait_for_function(changed, arg=["#content-amount-image img", before], timeout=20_000)
+            page.locator("#content-grid img").wait_for(timeout=30_000)
+            assert page.locator("#content-upload-note").is_hidden()  # no photo: no note
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_content.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
         finally:
             browser.close()

@@ -11,7 +11,7 @@ import math
 import os
 
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096  # pixels; the image is shrunk to 64x64 anyway
@@ -49,6 +49,28 @@ def load_binary_image(path, size: int = 64) -> torch.Tensor:
     Bright pixels are the sprite: the image is turned to grey, resized to ``size`` x ``size`` and
     thresholded at 50% grey, so upload a light shape on a dark background.
     """
+    small = open_upload(path, "L").resize((size, size), Image.BOX)
+    x = torch.frombuffer(bytearray(small.tobytes()), dtype=torch.uint8).reshape(1, 1, size, size)
+    return (x >= 128).float()
+
+
+def load_rgb_image(path, size: int = 64) -> torch.Tensor:
+    """An uploaded photo -> (1, 3, size, size) float RGB in [0, 1], like a procedural face.
+
+    The photo is turned upright (its EXIF orientation), any transparency is laid over white, and its
+    centre square is cut out and shrunk to ``size`` x ``size`` (each pixel the mean of the ones it covers).
+    """
+    image = open_upload(path, "RGB")
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    small = image.resize((size, size), Image.BOX, box=(left, top, left + side, top + side))
+    x = torch.frombuffer(bytearray(small.tobytes()), dtype=torch.uint8).reshape(size, size, 3)
+    return x.permute(2, 0, 1)[None].float() / 255.0
+
+
+def open_upload(path, mode: str) -> Image.Image:
+    """An uploaded image file, checked from its header and then decoded to ``mode`` ("L" or "RGB")."""
     if not isinstance(path, (str, os.PathLike)) or not str(path):
         raise ValueError("no image was uploaded; upload a PNG, JPEG, GIF, BMP, WebP or TIFF file")
     path = os.fspath(path)
@@ -77,13 +99,16 @@ def load_binary_image(path, size: int = 64) -> torch.Tensor:
             raise ValueError(f"{image.mode} images (16 bits or more per channel) are not accepted; save it with 8 bits per channel")
         if image.mode not in UPLOAD_MODES:
             raise ValueError(f"images in mode {image.mode} are not accepted; upload an RGB, RGBA or greyscale image")
-        try:
-            grey = image.convert("L")  # decodes the pixels
+        try:  # decodes the pixels
+            if mode == "L":
+                return image.convert("L")
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+                paper = Image.new("RGBA", upright.size, "white")
+                return Image.alpha_composite(paper, upright.convert("RGBA")).convert("RGB")
+            return upright.convert("RGB")
         except (OSError, ValueError, SyntaxError):
             raise ValueError("the image file is truncated or corrupt; upload it again") from None
-    small = grey.resize((size, size), Image.BOX)
-    x = torch.frombuffer(bytearray(small.tobytes()), dtype=torch.uint8).reshape(1, 1, size, size)
-    return (x >= 128).float()
 
 
 def _rawmode(tile) -> str:

@@ -1,0 +1,201 @@
+"""What the glasses / beard tab shows, prepared once per content-addition model: a held-out gallery of
+faces and donors, and the pictures of every transfer (``content.py`` does the maths).
+
+An input image of the tab is a ``Pick``: a gallery face (by number), a random held-out face, or an
+uploaded photo. Face a never wears the attribute; donor b wears it. The model and card come from the
+shared ``ModelCache``; the gallery is drawn once per attribute and shared by every user.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+from PIL import Image
+
+from ..content import remove, swap, transfer, transfer_table, with_amount
+from ..data.faces import ATTRIBUTES, ProceduralFaces, sample_attributes
+from ..plotting import enlarge, transfer_grid_image
+from .common import ModelCache, image_file
+from .inputs import check_choice, check_number, load_rgb_image
+
+FACES = ("faces",)  # the datasets of the models these views are for
+GALLERY_SIZE = 10
+FACE_SEED, DONOR_SEED = 0, 1  # the galleries: the same 10 held-out faces for every attribute
+SCALE = 4  # 64x64 results drawn 4x (256 px), one block per pixel
+GRID_SIZE = 4  # the transfer grid: the chosen face and donor and 3 more of each from the gallery
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: a tensor has no single truth value
+class Pick:
+    """One input of the tab, kept in the browser session."""
+
+    x: torch.Tensor  # (1, 3, 64, 64) in [0, 1]
+    source: str  # "gallery", "random" or "upload"
+    index: int | None = None  # its number in the gallery
+    attribute: str | None = None  # a donor's attribute; None for a face (which has none)
+
+
+@lru_cache(maxsize=len(ATTRIBUTES))
+def gallery(attribute: str) -> dict:
+    """Held-out test identities: ``{"faces": (10, 3, 64, 64) without the attribute, "donors": (10, 3, 64, 64)
+    with it}``, the same for every user (fixed seeds)."""
+    data = ProceduralFaces(attribute, "test")
+    faces = data.draw(data.sample_identities(GALLERY_SIZE, torch.Generator().manual_seed(FACE_SEED)))
+    generator = torch.Generator().manual_seed(DONOR_SEED)
+    ids = data.sample_identities(GALLERY_SIZE, generator)
+    return {"faces": faces, "donors": data.draw(ids, sample_attributes(attribute, GALLERY_SIZE, generator))}
+
+
+def metrics_line(card: dict) -> str:
+    """The card's measurements on held-out faces as one markdown line (or what to run to get them)."""
+    m = card.get("metrics") or {}
+    parts = []
+    if "transfer_psnr" in m:
+        baseline = f" (face left unchanged: {card['unchanged_psnr']:.1f} dB)" if "unchanged_psnr" in card else ""
+        parts.append(f"transfer PSNR **{m['transfer_psnr']:.1f} dB**{baseline}")
+    if "identity_psnr" in m:
+        parts.append(f"identity PSNR **{m['identity_psnr']:.1f} dB**")
+    success = [f"{k} **{100 * m[f'success_{k}']:.0f}%**" for k in ("transfer", "removal") if f"success_{k}" in m]
+    if success:
+        parts.append("success: " + ", ".join(success))
+    if "leakage" in m:
+        parts.append(f"leakage **{m['leakage']:.2f}** (0.5 = none)")
+    if not parts:
+        return (f"`{card.get('asset', 'this model')}` has no measurements in its card yet; "
+                f"`python -m disentangle_core evaluate {card.get('asset', 'NAME')}` measures them.")
+    return f"`{card.get('asset', '')}`: " + " · ".join(parts)
+
+
+@dataclass
+class FaceView:
+    """A content-addition model with its attribute's gallery."""
+
+    name: str
+    model: torch.nn.Module
+    card: dict
+    attribute: str
+    faces: torch.Tensor  # (10, 3, 64, 64) gallery faces, without the attribute
+    donors: torch.Tensor  # (10, 3, 64, 64) gallery donors, with it
+
+    # ---- picks ----
+
+    def face(self, index) -> Pick:
+        index = check_number(index, "face number", 0, GALLERY_SIZE - 1, integer=True)
+        return Pick(self.faces[index : index + 1], "gallery", index)
+
+    def donor(self, index, what: str = "donor number") -> Pick:
+        index = check_number(index, what, 0, GALLERY_SIZE - 1, integer=True)
+        return Pick(self.donors[index : index + 1], "gallery", index, self.attribute)
+
+    def random_face(self, seed: int) -> Pick:
+        """A held-out identity drawn from ``seed`` (most likely not in the gallery)."""
+        data, generator = ProceduralFaces(self.attribute, "test"), torch.Generator().manual_seed(seed)
+        return Pick(data.draw(data.sample_identities(1, generator)), "random")
+
+    def random_donor(self, seed: int) -> Pick:
+        data, generator = ProceduralFaces(self.attribute, "test"), torch.Generator().manual_seed(seed)
+        ids = data.sample_identities(1, generator)
+        return Pick(data.draw(ids, sample_attributes(self.attribute, 1, generator)), "random", None, self.attribute)
+
+    def upload(self, path, role: str) -> Pick:
+        """An uploaded photo as face a or donor b (its centre square at 64x64)."""
+        return Pick(load_rgb_image(path), "upload", None, self.attribute if role == "donor" else None)
+
+    def check_face(self, pick) -> Pick:
+        """The session's face a (gallery face 0 before any was chosen)."""
+        if pick is None:
+            return self.face(0)
+        if not isinstance(pick, Pick) or pick.attribute is not None:
+            raise ValueError("face a is not a face without the attribute; pick a face from the gallery")
+        return pick
+
+    def check_donor(self, pick) -> Pick:
+        """The session's donor b (gallery donor 0 before any was chosen), wearing this model's attribute."""
+        if pick is None:
+            return self.donor(0)
+        if not isinstance(pick, Pick) or pick.attribute != self.attribute:
+            raise ValueError(f"donor b does not wear {self.attribute}; pick a donor from the gallery")
+        return pick
+
+    # ---- pictures (PIL, enlarged) ----
+
+    def inputs(self, face: Pick, donor: Pick) -> tuple[Image.Image, Image.Image]:
+        return enlarge(face.x, SCALE), enlarge(donor.x, SCALE)
+
+    def transfer(self, face: Pick, donor: Pick) -> Image.Image:
+        """Face a wearing donor b's attribute: D(E1(a), E2(b))."""
+        return enlarge(transfer(self.model, face.x, donor.x), SCALE)
+
+    def removal(self, donor: Pick) -> Image.Image:
+        """Donor b without its attribute: D(E1(b), 0)."""
+        return enlarge(remove(self.model, donor.x), SCALE)
+
+    def amount(self, face: Pick, donor: Pick, amount) -> Image.Image:
+        """Two cells: donor b with amount x its own attribute (0: removed, 1: reconstructed), and face a
+        with amount x b's: D(E1(x), amount · E2(b))."""
+        amount = check_number(amount, "amount", 0.0, 1.0)
+        cells = torch.cat([with_amount(self.model, donor.x, amount), transfer(self.model, face.x, donor.x, amount)])
+        return enlarge(cells, SCALE)
+
+    def swap(self, donor: Pick, second: Pick) -> Image.Image:
+        """Four cells: donor b, donor c, b wearing c's attribute, c wearing b's."""
+        b_with_c, c_with_b = swap(self.model, donor.x, second.x)
+        return enlarge(torch.cat([donor.x, second.x, b_with_c, c_with_b]), 3)
+
+    def grid(self, face: Pick, donor: Pick) -> Image.Image:
+        """The paper's figure: rows face a and 3 gallery faces, columns donor b and 3 gallery donors."""
+        faces = torch.cat([face.x, *self._others(self.faces, face)])
+        donors = torch.cat([donor.x, *self._others(self.donors, donor)])
+        return transfer_grid_image(faces, donors, transfer_table(self.model, faces, donors))
+
+    @staticmethod
+    def _others(images: torch.Tensor, pick: Pick) -> list:
+        """The first ``GRID_SIZE - 1`` gallery images that are not ``pick``, each (1, 3, 64, 64)."""
+        return [images[i : i + 1] for i in range(len(images)) if i != pick.index][: GRID_SIZE - 1]
+
+    def gallery_files(self) -> tuple[list, list]:
+        """(PNG path, number) of each gallery face and donor, for two ``gr.Gallery``s."""
+        def files(images):  # written again on every call: the hourly clean-up may have removed them
+            return [(image_file(enlarge(images[i : i + 1], 2)), str(i)) for i in range(len(images))]
+
+        return files(self.faces), files(self.donors)
+
+
+class FaceViews:
+    """The prepared views of the shipped content-addition models, by asset name (built on first use)."""
+
+    def __init__(self, cache: ModelCache):
+        self.cache = cache
+        self._views: dict = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list:
+        return self.cache.names(FACES)
+
+    def attribute_of(self, name: str) -> str:
+        return self.cache.card(name).get("data_options", {}).get("attribute", "glasses")
+
+    def attributes(self) -> list:
+        """The attributes with at least one shipped model, glasses first."""
+        have = {self.attribute_of(name) for name in self.names()}
+        return [a for a in ATTRIBUTES if a in have]
+
+    def model_for(self, attribute) -> str:
+        """The model shown for ``attribute``: ``content_ae_<attribute>`` when shipped, else the first of its models."""
+        attribute = check_choice(attribute, self.attributes(), "attribute")
+        names = [name for name in self.names() if self.attribute_of(name) == attribute]
+        return f"content_ae_{attribute}" if f"content_ae_{attribute}" in names else names[0]
+
+    def get(self, attribute) -> FaceView:
+        """The view of the model shown for ``attribute``."""
+        name = self.model_for(attribute)
+        model, card = self.cache.load(name)
+        with self._lock:
+            if name not in self._views:
+                attribute = self.attribute_of(name)
+                samples = gallery(attribute)
+                self._views[name] = FaceView(name, model, card, attribute, samples["faces"], samples["donors"])
+            return self._views[name]
