@@ -196,9 +196,22 @@ FACES = Evaluation(
     summary="faces: transfer and removal PSNR/SSIM against the true drawings, identity outside the mask, "
             "attribute-classifier success, domain leakage of the common code")
 
+def measure_photos(model, card: dict, **options) -> dict:
+    """Reconstruction, removal change and leakage of a content-addition model on CelebA's test photos."""
+    from .metrics.faces import measure_photos
+
+    return measure_photos(model, card, **options)
+
+
+PHOTOS = Evaluation(
+    measure=measure_photos, headline=("recon_psnr_a", "recon_psnr_b", "removal_change_psnr", "leakage"),
+    card_keys=("data",),
+    summary="CelebA: reconstruction PSNR of each domain, how much removal changes a photo, domain leakage")
+
 # Each family adds one line here (its dataset names -> its Evaluation); the CLI never branches on names.
 EVALUATIONS: dict[str, Evaluation] = {"dsprites": DSPRITES, "dsprites_npz": DSPRITES, "mnist": DIGITS, "digits": DIGITS,
-                                      "gzsl": GZSL, "xlsa17": GZSL, "faces": FACES}
+                                      "gzsl": GZSL, "xlsa17": GZSL, "faces": FACES,
+                                      "celeba": PHOTOS}
 
 
 def evaluation_for(card: dict) -> Evaluation:

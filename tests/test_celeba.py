@@ -275,3 +275,19 @@ def test_cli_trains_on_celeba_and_asks_for_data_dir(celeba_root, tmp_path, capsy
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: CelebA must be given with --data-dir") and "\n" not in err
+
+
+def test_evaluate_measures_a_celeba_model_without_ground_truth(celeba_root, tmp_path, capsys):
+    """The card remembers the data folder; evaluate gives reconstruction, removal change and leakage."""
+    import json
+
+    out = tmp_path / "run"
+    assert main(["train", "content_ae_celeba_glasses", "--out", str(out), "--steps", "1", "--device", "cpu",
+                 "--data-dir", str(celeba_root), "--width=4", "--code_channels=8", "--specific_channels=2"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out / "model.safetensors"), "--json", "--counts", "quick", "--device", "cpu"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["attribute"] == "glasses"
+    for key in ("recon_psnr_a", "recon_psnr_b", "removal_change_psnr"):
+        assert 0 < scores[key] <= 100
+    assert 0 <= scores["leakage"] <= 1
