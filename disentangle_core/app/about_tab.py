@@ -33,7 +33,10 @@ TEXT = {
   cross-reconstruction and a Wasserstein distance, so an unseen class can be sampled from its attributes
   alone (generalized zero-shot learning).
 - **Disentangled VAE for GZSL** (Li et al. 2021): CADA-VAE with each latent split into a class part z^t and
-  a class-free part z^p, kept apart by a loss that shuffles z^p across the batch; the classifier reads z^t.""",
+  a class-free part z^p, kept apart by a loss that shuffles z^p across the batch; the classifier reads z^t.
+- **Content-addition auto-encoder** (Press et al. 2019): a common encoder for faces with and without
+  glasses (or beards), a specific encoder for what the attribute adds, one decoder; a discriminator on the
+  common code pushes the attribute out of it, so a donor's specific code puts its glasses on another face.""",
         "about.data": """### Data and licences
 - **Procedural dSprites**: every image is drawn by this package from 5 factors (shape, scale, orientation,
   posX, posY) on the factor grid of dSprites (Matthey, Higgins, Hassabis & Lerchner 2017, DeepMind,
@@ -43,6 +46,8 @@ TEXT = {
   dSprites; code and weights under the MIT licence, like the rest of the repository.
 - **Procedural GZSL benchmark**: creatures of 48 attribute-defined classes, drawn by this package (seed 0),
   with features from a small CNN trained on the seen classes only; cached on first use.
+- **Procedural faces**: drawn by this package from identity factors, glasses and beards; no photograph is
+  used. The CelebA recipe (for users who have CelebA) names its data in the card it writes.
 - The app runs offline: no analytics, no share links, nothing sent anywhere.""",
         "about.cards": "### Shipped checkpoints",
         "about.card": "Card",
@@ -58,11 +63,13 @@ TEXT = {
 - **β-TCVAE**（Chen ら 2018）：KL 項を分解し、潜在変数どうしの依存の強さを測る全相関（total correlation）の部分だけを β 倍します。
 - **FactorVAE**（Kim & Mnih 2018）：VAE に全相関の γ 倍を加えます。全相関は、符号と、潜在変数をバッチ内でシャッフルした符号とを見分ける識別器で推定します（識別器は同梱していません）。
 - **CADA-VAE**（Schönfeld ら 2019）：画像特徴とクラス属性の二つの VAE を交差再構成とワッサースタイン距離で揃え、未知クラスを属性だけからサンプルできるようにします（一般化ゼロショット学習）。
-- **GZSL 用のもつれを解いた VAE**（Li ら 2021）：CADA-VAE の潜在変数をクラスの部分 z^t とクラスに無関係な部分 z^p に分け、z^p をバッチ内でシャッフルする損失で両者を分けます。分類器は z^t を読みます。""",
+- **GZSL 用のもつれを解いた VAE**（Li ら 2021）：CADA-VAE の潜在変数をクラスの部分 z^t とクラスに無関係な部分 z^p に分け、z^p をバッチ内でシャッフルする損失で両者を分けます。分類器は z^t を読みます。
+- **内容追加オートエンコーダー**（Press ら 2019）：眼鏡（または髭）のある顔とない顔に共通のエンコーダーと、属性が加える部分だけを符号化する固有エンコーダー、一つのデコーダー。共通符号に対する識別器が属性を共通符号から追い出すので、別の顔の固有符号を使うとその眼鏡を顔にかけられます。""",
         "about.data": """### データとライセンス
 - **手続き生成の dSprites**：全ての画像は、このパッケージが 5 つの因子（形、大きさ、向き、x 位置、y 位置）から dSprites（Matthey, Higgins, Hassabis & Lerchner 2017、DeepMind、Apache 2.0）と同じ因子グリッドで描きます。図形の幾何は同じですが公式ファイルと画素単位では一致せず、ファイルのダウンロードもしません。
 - **チェックポイント**：本プロジェクトが `disentangle_core/presets.py` のレシピで手続き生成の dSprites から学習したもの。コードと重みはリポジトリ全体と同じ MIT ライセンスです。
 - **手続き生成の GZSL ベンチマーク**：属性で定義された 48 クラスの生き物を本パッケージが描き（シード 0）、既知クラスだけで学習した小さな CNN の特徴量を使います。初回の使用時にキャッシュします。
+- **手続き生成の顔**：本パッケージが顔の因子・眼鏡・髭から描きます。写真は使っていません。CelebA 用のレシピ（CelebA を持つ利用者向け）は、書き出すカードに使ったデータを記録します。
 - このアプリはオフラインで動きます。アクセス解析も共有リンクもなく、どこにも何も送りません。""",
         "about.cards": "### 同梱のチェックポイント",
         "about.card": "カード",
