@@ -124,12 +124,25 @@ def test_domain_a_gets_a_zero_specific_code():
 
 def test_loss_names_every_term_and_the_ablation_drops_the_confusion_from_the_total():
     batch = ProceduralFaces("glasses").sample(4, gen())
-    full, ablation = tiny_model(), tiny_model(discriminator_weight=0.0)
+    full, ablation = tiny_model(), tiny_model(discriminator_weight=0.0)  # the paper's objective: no locality
     terms = full.loss(batch, full(batch["x_a"], batch["x_b"]), 0)
     assert set(terms) == {"loss", "recon_a", "recon_b", "confusion"}
     assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"])
     terms = ablation.loss(batch, ablation(batch["x_a"], batch["x_b"]), 0)
     assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"])
+
+
+def test_the_locality_term_is_the_mean_change_a_donor_code_makes_to_face_a():
+    batch = ProceduralFaces("glasses").sample(4, gen())
+    model = tiny_model(locality=0.3)
+    out = model(batch["x_a"], batch["x_b"])
+    terms = model.loss(batch, out, 0)
+    transfer = model.decode(out["common_a"], out["specific_b"])
+    assert torch.isclose(terms["locality"], (transfer - out["x_a_hat"]).abs().mean())
+    assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"]
+                         + 0.3 * terms["locality"])
+    terms["loss"].backward()
+    assert model.specific_encoder[0].weight.grad.abs().sum() > 0
 
 
 def test_the_discriminator_tells_separable_codes_apart_and_the_flipped_loss_is_the_encoders_target():
