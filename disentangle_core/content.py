@@ -47,8 +47,8 @@ def swap(model, x_1: torch.Tensor, x_2: torch.Tensor) -> tuple[torch.Tensor, tor
 def transfer_table(model, faces: torch.Tensor, donors: torch.Tensor, amount: float = 1.0) -> torch.Tensor:
     """The paper's figure as a tensor: (F, D, 3, 64, 64), cell (i, j) = face i with donor j's attribute."""
     model.eval()
-    common = model.content_encoder(faces)  # (F, C1, 4, 4)
-    specific = _check_amount(amount) * model.specific_encoder(donors)  # (D, C2, 4, 4)
+    common = model.content_encoder(faces)  # (F, C1, S, S)
+    specific = _check_amount(amount) * model.specific_encoder(donors)  # (D, C2, S, S)
     f, d = len(faces), len(donors)
     cells = model.decode(common.repeat_interleave(d, 0), specific.repeat(f, 1, 1, 1))  # (F * D, 3, 64, 64)
     return cells.view(f, d, *cells.shape[1:])

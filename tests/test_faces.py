@@ -124,7 +124,7 @@ def test_domain_a_gets_a_zero_specific_code():
 
 def test_loss_names_every_term_and_the_ablation_drops_the_confusion_from_the_total():
     batch = ProceduralFaces("glasses").sample(4, gen())
-    full, ablation = tiny_model(), tiny_model(discriminator_weight=0.0)  # the paper's objective: no locality
+    full, ablation = tiny_model(), tiny_model(discriminator_weight=0.0)  # the paper's objective: no cycle term
     terms = full.loss(batch, full(batch["x_a"], batch["x_b"]), 0)
     assert set(terms) == {"loss", "recon_a", "recon_b", "confusion"}
     assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"])
@@ -132,17 +132,30 @@ def test_loss_names_every_term_and_the_ablation_drops_the_confusion_from_the_tot
     assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"])
 
 
-def test_the_locality_term_is_the_mean_change_a_donor_code_makes_to_face_a():
+def test_the_cycle_term_encodes_a_transfer_back_to_the_codes_it_was_drawn_from():
     batch = ProceduralFaces("glasses").sample(4, gen())
-    model = tiny_model(locality=0.3)
+    model = tiny_model(cycle=0.1)
     out = model(batch["x_a"], batch["x_b"])
     terms = model.loss(batch, out, 0)
-    transfer = model.decode(out["common_a"], out["specific_b"])
-    assert torch.isclose(terms["locality"], (transfer - out["x_a_hat"]).abs().mean())
+    common, specific = model.encode(model.decode(out["common_a"], out["specific_b"]))
+    relative = lambda code, target: (code - target).abs().mean() / (target.abs().mean() + 1e-6)  # noqa: E731
+    expected = relative(common, out["common_a"]) + relative(specific, out["specific_b"])
+    assert torch.isclose(terms["cycle"], expected)
     assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"]
-                         + 0.3 * terms["locality"])
+                         + 0.1 * terms["cycle"])
     terms["loss"].backward()
     assert model.specific_encoder[0].weight.grad.abs().sum() > 0
+
+
+def test_an_8x8_code_keeps_the_image_size_and_an_odd_code_size_is_named():
+    model = tiny_model(code_size=8)
+    x = ProceduralFaces("glasses").sample(2, gen())["x_a"]
+    common, specific = model.encode(x)
+    assert common.shape == (2, 6, 8, 8) and specific.shape == (2, 2, 8, 8)
+    assert model.decode(common, specific).shape == (2, 3, 64, 64)
+    assert model.domain_discriminator(common).shape == (2,)
+    with pytest.raises(ValueError, match="code_size must be 4 or 8"):
+        tiny_model(code_size=16)
 
 
 def test_the_discriminator_tells_separable_codes_apart_and_the_flipped_loss_is_the_encoders_target():
@@ -316,3 +329,27 @@ def test_cli_transfer_writes_the_grid_and_refuses_other_models(tmp_path, capsys)
     assert "amount must be between 0 and 1, got 2.0" in capsys.readouterr().err
     assert main(["transfer", "beta_vae_dsprites", "--out", str(out)]) == 2
     assert "transfer needs a content-addition model" in capsys.readouterr().err
+
+
+# ---- the shipped checkpoints -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["content_ae_glasses", "content_ae_beard"])
+def test_a_shipped_transfer_draws_the_donors_attribute_and_keeps_the_face(name):
+    """Inside the attribute's mask the transfer is closer to the truth than face a left unchanged (the
+    attribute appeared), and the removal of b's attribute is closer to b without it than b itself."""
+    from disentangle_core.checkpoints import available_assets, load_pretrained
+
+    if name not in available_assets():
+        pytest.skip(f"{name} is not in assets/")
+    model, card = load_pretrained(name)
+    pairs = ProceduralFaces(card["data_options"]["attribute"], "test").transfer_pairs(64, gen(7))
+    moved, removed = content.transfer(model, pairs["x_a"], pairs["x_b"]), content.remove(model, pairs["x_b"])
+    inside = pairs["mask_transfer"]
+    assert psnr(moved, pairs["transfer"], inside).mean() > psnr(pairs["x_a"], pairs["transfer"], inside).mean() + 1
+    inside = pairs["mask_removal"]
+    assert psnr(removed, pairs["removal"], inside).mean() > psnr(pairs["x_b"], pairs["removal"], inside).mean() + 1
+    outside = ~pairs["mask_transfer"]
+    assert psnr(moved, pairs["transfer"], outside).mean() > 20  # face a is kept, not replaced by the donor
+    assert {"transfer_psnr", "identity_psnr", "success_transfer", "leakage"} <= set(card["metrics"])

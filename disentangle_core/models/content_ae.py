@@ -28,27 +28,36 @@ class ContentAEConfig:
     width: int = 24  # channels of the first conv, doubled by the next two (the paper: 32, 64, ... at 128x128)
     code_channels: int = 128  # channels of the whole 4x4 code (the paper: 512 at 4x4 from 128x128)
     specific_channels: int = 8  # of which the specific code (the paper's "sep": 25 of 512)
+    code_size: int = 4  # side of the code: 4 (the paper's) or 8 (one stride-2 layer fewer: sharper, sooner)
     discriminator_weight: float = 0.001  # λ; 0 is the ablation without domain confusion
-    locality: float = 0.0  # weight of the locality term (beyond the paper; see ``loss``)
+    cycle: float = 0.0  # weight of the code-cycle term (beyond the paper; see ``loss``)
     lr: float = 2e-4  # Adam, betas (0.5, 0.999), both optimisers
     grad_clip: float = 5.0  # max gradient norm, both optimisers
 
 
-def conv_encoder(in_channels: int, width: int, out_channels: int) -> nn.Sequential:
-    """(B, C, 64, 64) -> (B, out_channels, 4, 4): four 4x4 stride-2 convs, LeakyReLU 0.2 between them."""
+def _widths(width: int, code_size: int) -> tuple[int, ...]:
+    """Channels of the hidden layers between a 64x64 image and a code_size x code_size code."""
+    layers = {4: 3, 8: 2}.get(code_size)
+    if layers is None:
+        raise ValueError(f"code_size must be 4 or 8 (the side of the code of a 64x64 image), got {code_size}")
+    return tuple(width * 2 ** i for i in range(layers))
+
+
+def conv_encoder(in_channels: int, width: int, out_channels: int, code_size: int = 4) -> nn.Sequential:
+    """(B, C, 64, 64) -> (B, out_channels, code_size, code_size): 4x4 stride-2 convs, LeakyReLU 0.2 between them."""
     layers, c = [], in_channels
-    for w in (width, 2 * width, 4 * width):
+    for w in _widths(width, code_size):
         layers += [nn.Conv2d(c, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True)]
         c = w
     return nn.Sequential(*layers, nn.Conv2d(c, out_channels, 4, stride=2, padding=1))
 
 
 class ConvImageDecoder(nn.Sequential):
-    """(B, code_channels, 4, 4) -> (B, C, 64, 64) in [0, 1]: four 4x4 stride-2 transposed convs."""
+    """(B, code_channels, S, S) -> (B, C, 64, 64) in [0, 1]: 4x4 stride-2 transposed convs."""
 
-    def __init__(self, code_channels: int, width: int, out_channels: int):
+    def __init__(self, code_channels: int, width: int, out_channels: int, code_size: int = 4):
         layers, c = [], code_channels
-        for w in (4 * width, 2 * width, width):
+        for w in reversed(_widths(width, code_size)):
             layers += [nn.ConvTranspose2d(c, w, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
             c = w
         super().__init__(*layers, nn.ConvTranspose2d(c, out_channels, 4, stride=2, padding=1), nn.Sigmoid())
@@ -57,12 +66,12 @@ class ConvImageDecoder(nn.Sequential):
 class DomainDiscriminator(nn.Module):
     """MLP on the flattened common code -> one logit: domain B (the one with the attribute) against A."""
 
-    def __init__(self, common_channels: int, hidden: int = 512):
+    def __init__(self, common_channels: int, hidden: int = 512, code_size: int = 4):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(common_channels * 16, hidden), nn.LeakyReLU(0.2, inplace=True),
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(common_channels * code_size ** 2, hidden), nn.LeakyReLU(0.2, inplace=True),
                                  nn.Linear(hidden, hidden), nn.LeakyReLU(0.2, inplace=True), nn.Linear(hidden, 1))
 
-    def forward(self, common):  # (B, C, 4, 4) -> (B,)
+    def forward(self, common):  # (B, C, S, S) -> (B,)
         return self.net(common.float()).squeeze(1)
 
 
@@ -78,12 +87,13 @@ class ContentAE(GenerativeModel):
             raise ValueError(f"specific_channels must be between 1 and code_channels - 1 ({config.code_channels - 1}), "
                              f"got {config.specific_channels}")
         common = config.code_channels - config.specific_channels
-        self.content_encoder = conv_encoder(config.in_channels, config.width, common)  # E1
-        self.specific_encoder = conv_encoder(config.in_channels, config.width, config.specific_channels)  # E2
-        self.decoder = ConvImageDecoder(config.code_channels, config.width, config.in_channels)
-        self.domain_discriminator = DomainDiscriminator(common)
+        size = config.code_size
+        self.content_encoder = conv_encoder(config.in_channels, config.width, common, size)  # E1
+        self.specific_encoder = conv_encoder(config.in_channels, config.width, config.specific_channels, size)  # E2
+        self.decoder = ConvImageDecoder(config.code_channels, config.width, config.in_channels, size)
+        self.domain_discriminator = DomainDiscriminator(common, code_size=size)
 
-    def encode(self, x):  # (B, C, 64, 64) -> common (B, C1, 4, 4), specific (B, C2, 4, 4)
+    def encode(self, x):  # (B, C, 64, 64) -> common (B, C1, S, S), specific (B, C2, S, S)
         return self.content_encoder(x), self.specific_encoder(x)
 
     def decode(self, common, specific=None):  # -> (B, C, 64, 64); no specific code means domain A (zeros)
@@ -101,11 +111,12 @@ class ContentAE(GenerativeModel):
         """The auto-encoder's objective: both reconstructions (mean L1, as the official code) and the
         flipped-label domain loss that makes E1 fool the discriminator.
 
-        ``locality`` (beyond the paper): what a specific code adds is local, so the transfer
-        x_ab = D(E1(a), E2(b)) should differ from D(E1(a), 0) in few pixels; the mean |x_ab - D(E1(a), 0)| is
-        added with this weight. Without it, E2(b) also carries b's background and skin colour (E1(b) holds
-        them too, and the decoder may read either), and a transfer tints face a with them. Glasses cover ~5%
-        of the pixels, a tint all of them, so an L1 penalty costs the tint 10-20x more than the glasses.
+        ``cycle`` (beyond the paper): a transfer x_ab = D(E1(a), E2(b)) must encode back to the codes it was
+        drawn from, E1(x_ab) = E1(a) and E2(x_ab) = E2(b), each as a mean L1 relative to the size of its code.
+        The first keeps face a's background and skin (E1 codes them; a tint towards b's colours would move
+        it), the second makes the donor's attribute appear (E2 must find it again). Without it the decoder
+        of the paper's setting also reads b's background colour from E2(b) and tints face a with it, and
+        it may draw little of the attribute on a face whose common code it knows is from domain A.
         """
         cfg = self.config
         recon_a = (out["x_a_hat"].float() - batch["x_a"]).abs().mean()
@@ -113,10 +124,12 @@ class ContentAE(GenerativeModel):
         confusion = self.domain_loss(out["common_a"], out["common_b"], flipped=True)
         total = recon_a + recon_b + cfg.discriminator_weight * confusion
         terms = {"recon_a": recon_a, "recon_b": recon_b, "confusion": confusion}
-        if cfg.locality > 0:  # pairs a_i with b_i: two unrelated faces of the batch
-            x_ab = self.decode(out["common_a"], out["specific_b"])  # (B, C, 64, 64)
-            terms["locality"] = (x_ab.float() - out["x_a_hat"].detach().float()).abs().mean()
-            total = total + cfg.locality * terms["locality"]
+        if cfg.cycle > 0:  # pairs a_i with b_i: two unrelated faces of the batch
+            common_a, specific_b = out["common_a"].detach().float(), out["specific_b"].detach().float()
+            common_ab, specific_ab = self.encode(self.decode(out["common_a"], out["specific_b"]))
+            terms["cycle"] = ((common_ab.float() - common_a).abs().mean() / (common_a.abs().mean() + 1e-6)
+                              + (specific_ab.float() - specific_b).abs().mean() / (specific_b.abs().mean() + 1e-6))
+            total = total + cfg.cycle * terms["cycle"]
         return {"loss": total, **terms}
 
     def domain_loss(self, common_a, common_b, flipped: bool = False) -> torch.Tensor:
@@ -157,5 +170,5 @@ class ContentAE(GenerativeModel):
 
     @torch.no_grad()
     def representation(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, 64, 64) -> (B, C1 * 16): the flattened common code (what the leakage probe reads)."""
+        """(B, C, 64, 64) -> (B, C1 * S * S): the flattened common code (what the leakage probe reads)."""
         return self.content_encoder(x).flatten(1).float()
