@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from disentangle_core import content
 from disentangle_core.data import make_dataset
@@ -127,6 +128,8 @@ def test_loss_names_every_term_and_the_ablation_drops_the_confusion_from_the_tot
     full, ablation = tiny_model(), tiny_model(discriminator_weight=0.0)  # the paper's objective: no cycle term
     terms = full.loss(batch, full(batch["x_a"], batch["x_b"]), 0)
     assert set(terms) == {"loss", "recon_a", "recon_b", "confusion"}
+    out = full(batch["x_a"], batch["x_b"])  # the official code's MSE, on images scaled to [-1, 1]
+    assert torch.isclose(terms["recon_a"], F.mse_loss(2 * out["x_a_hat"] - 1, 2 * batch["x_a"] - 1))
     assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"])
     terms = ablation.loss(batch, ablation(batch["x_a"], batch["x_b"]), 0)
     assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"])
