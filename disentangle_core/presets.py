@@ -105,25 +105,36 @@ PRESETS = {
               "of 64), 32x32 inputs and one more conv layer"),
 }
 
-# GZSL. CADA-VAE's official recipe is 100 epochs of batch 50. The number of epochs was chosen on the
-# class-disjoint train/val split (`train ... --split=val`, benchmarks/gzsl_table.py --val, seed 0), never
-# on the test set: val H every 20 epochs was 49.6, 52.2, 51.7, 50.4, 47.9 for CADA-VAE (best at 40) and
-# 41.3, 40.2, 36.1, 34.0, 33.6 for the disentangled VAE (best at 20). The procedural benchmark has 4,320
-# training images, so an epoch is 86.4 steps. On an xlsa17 folder pass --steps (AWA2: 23,527 trainval
-# images, 100 epochs -> --steps 47054). The models' input sizes come from the data.
+# GZSL. CADA-VAE's official recipe is 100 epochs of batch 50. Everything below was chosen on the
+# class-disjoint train/val split (`train ... --split=val --steps N`, N = epochs x 2,592 / 50 there), never
+# on the test set. CADA-VAE keeps its official settings and 40 epochs (chosen first: val H 49.6, 52.2,
+# 51.7, 50.4, 47.9 every 20 epochs; 57.6 and 56.8 at 40 epochs for seeds 0 and 1 in the trials below,
+# on the benchmark as generated again). The disentangled VAE, val H (seed 0; then seed 1 where given)
+# after 20 epochs unless said:
+#   γ = 1 (the first recipe) 46.2 · γ = 0.3: 51.6 · γ = 0.1: 55.1, 55.0 (30 epochs: 56.3, 53.8; 33: 55.6;
+#   40: 52.3) · γ = 0.03: 56.8, 58.5 (30 epochs: 20.0, collapsed: 80% of seen images sent to unseen
+#   classes) · γ = 0: 56.6 · γ = 0.1, α = 4: 53.4 · γ = 0.1, α = 0.25: 0.0 (collapsed: S = 0) ·
+#   γ = 0.03, α = 2: 54.6 · γ = 0.03, cross-reconstruction warmed up over epochs 5-15: 49.1.
+# Chosen: γ = 0.03, α = 1, 20 epochs (the best mean over the two seeds, 57.6, level with CADA-VAE's
+# 57.2). At γ = 1 the shuffling loss pushes the seen classes apart in z^t (logged KL of z^t 72 nats, of
+# z^p 4, on the last batch) and the final classifier then sends almost no image to an unseen class.
+# The procedural benchmark has 4,320 training images, so an epoch is 86.4 steps. On an xlsa17 folder pass
+# --steps (AWA2: 23,527 trainval images, 100 epochs -> --steps 47054). The models' input sizes come from
+# the data.
 GZSL_EPOCH_STEPS = 4320 / 50
 CADA_PAPER = ("Schönfeld et al. 2019, official code: latent 64, widths 1560/1660 (features) and 1450/665 "
               "(attributes), L1, β -> 0.25 (epochs 0-93), δ -> 2.37 (21-75), Δ -> 8.13 (6-22), Adam 1.5e-4, "
               "batch 50, 100 epochs; here 40 epochs (chosen on the train/val split), losses averaged over the "
               "batch where the official code sums them")
+DVAE_GAMMA = 0.03  # the shuffling loss's weight, chosen on the train/val split (above)
 
 
 def _dvae(summary: str, **config) -> Preset:
-    return Preset(model="dvae", config=config, dataset="gzsl", steps=round(20 * GZSL_EPOCH_STEPS), batch_size=50,
-                  summary=summary,
+    return Preset(model="dvae", config={"gamma": DVAE_GAMMA, **config}, dataset="gzsl",
+                  steps=round(20 * GZSL_EPOCH_STEPS), batch_size=50, summary=summary,
                   paper="Li et al. 2021 (no public code): z^t and z^p of 64 each, CADA-VAE's widths, schedules and "
-                        "optimiser, α = γ = 1 (not tuned); 20 epochs, chosen on the train/val split (--split=val), "
-                        "so the cross-reconstruction warm-up (from epoch 21) never starts")
+                        "optimiser, α = 1, γ = 0.03 and 20 epochs chosen on the train/val split (--split=val), so "
+                        "the cross-reconstruction warm-up (from epoch 21) never starts")
 
 
 PRESETS.update({
