@@ -6,7 +6,9 @@ autoencoder), so inactive latents sink to the bottom.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 
@@ -47,9 +49,25 @@ def decode_images(model, z: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(model.decode(z)).clamp(0, 1)
 
 
+@lru_cache(maxsize=1)
+def _decoder_pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(workers, thread_name_prefix="decode")
+
+
+def _decode_parts(model, z: torch.Tensor, workers: int) -> torch.Tensor:
+    """``decode_images`` of ``z`` in ``workers`` slices on parallel threads (torch releases the GIL), for
+    callers that keep torch to one thread per call, such as the app. The same images as one call."""
+    def decode(part):
+        with torch.inference_mode():  # grad mode is per thread
+            return decode_images(model, part)
+    parts = z.tensor_split(workers)
+    return torch.cat(list(_decoder_pool(workers).map(decode, parts)))
+
+
 @torch.no_grad()
-def latent_traversal(model, z0: torch.Tensor, dims: list, values: torch.Tensor) -> torch.Tensor:
+def latent_traversal(model, z0: torch.Tensor, dims: list, values: torch.Tensor, workers: int = 1) -> torch.Tensor:
     """Sweep each latent in ``dims`` over its row of ``values`` (rows, steps), starting from ``z0`` (D,).
+    ``workers`` > 1 decodes on that many threads at once (a CPU model; see ``_decode_parts``).
 
     Returns (rows, steps, C, H, W).
     """
@@ -57,24 +75,26 @@ def latent_traversal(model, z0: torch.Tensor, dims: list, values: torch.Tensor) 
     z = z0.expand(rows, steps, -1).clone()  # (rows, steps, D)
     for r, d in enumerate(dims):
         z[r, :, d] = values[r]
-    images = decode_images(model, z.reshape(rows * steps, -1).to(next(model.parameters()).device))
+    z = z.reshape(rows * steps, -1).to(next(model.parameters()).device)
+    images = _decode_parts(model, z, workers) if workers > 1 and z.device.type == "cpu" else decode_images(model, z)
     return images.reshape(rows, steps, *images.shape[1:]).cpu()
 
 
 @torch.no_grad()
 def sweep(model, z0: torch.Tensor, dims: list, activity: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
-          steps: int = 10) -> Traversal:
+          steps: int = 10, workers: int = 1) -> Traversal:
     """Sweep each latent in ``dims`` from ``lo[d]`` to ``hi[d]`` around the code ``z0`` (D,).
 
     The ranking (``dims``, ``activity``) and the limits come from ``rank_latents`` and
-    ``traversal_limits``; the app computes them once per model and sweeps many codes.
+    ``traversal_limits``; the app computes them once per model and sweeps many codes (decoding on
+    ``workers`` threads).
     """
     if steps < 2:
         raise ValueError(f"a traversal needs at least 2 steps, got {steps}")
     lo, hi = torch.as_tensor(lo, dtype=torch.float32), torch.as_tensor(hi, dtype=torch.float32)
     weights = torch.linspace(0, 1, steps)
     values = torch.stack([lo[d] + (hi[d] - lo[d]) * weights for d in dims])  # (rows, steps)
-    images = latent_traversal(model, z0.float().cpu(), dims, values)
+    images = latent_traversal(model, z0.float().cpu(), dims, values, workers)
     return Traversal(images, list(dims), activity, values, "KL" if model.has_prior else "var")
 
 

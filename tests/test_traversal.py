@@ -42,3 +42,25 @@ def test_pictures(tiny_data, tmp_path):
         assert im.format == "GIF" and im.n_frames == 10
     assert reconstructions(x[:4], x[:4]).size == (4 * 66 + 2, 2 * 66 + 2)
     assert model.training is False  # plotting never changes the mode
+
+
+def test_a_sweep_decoded_on_parallel_threads_gives_the_same_images():
+    from disentangle_core.traversal import sweep
+
+    torch.manual_seed(0)
+    model = build_model("beta_vae").eval()
+    d = model.config.latent_dim
+    args = (torch.randn(d), list(range(d)), torch.ones(d), torch.full((d,), -3.0), torch.full((d,), 3.0), 8)
+    assert torch.equal(sweep(model, *args, workers=3).images, sweep(model, *args).images)
+
+
+def test_the_greyscale_grid_has_the_pixels_of_torchvisions_make_grid():
+    import numpy as np
+    from torchvision.utils import make_grid
+
+    from disentangle_core.plotting import PAD, to_pil
+
+    images = torch.rand(12, 1, 64, 64)
+    reference = (make_grid(images, nrow=4, padding=PAD, pad_value=0.35) * 255).round().byte()[0].numpy()
+    grid = to_pil(images, nrow=4)
+    assert grid.mode == "L" and np.array_equal(np.asarray(grid), reference)

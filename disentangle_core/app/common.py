@@ -32,6 +32,8 @@ from ..traversal import decode_images, rank_latents, sweep, traversal_limits
 from .inputs import check_choice, check_number
 
 DSPRITES = ("dsprites", "dsprites_npz")  # the datasets of the models the dSprites views are for
+DECODE_WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+# the traversal grid's 80 decodes, split over the cores: each request keeps torch to one thread
 SPAN = 3.0  # sweep [-3, 3] for latents with a N(0, 1) prior (99.7% of the prior's mass)
 REFERENCE_SIZE = 1000  # images used to rank latents, set sweep ranges and match factors
 GRID_STEPS = 8
@@ -122,7 +124,8 @@ class LoadedModel:
     @torch.inference_mode()
     def traversal(self, code, steps: int = GRID_STEPS):
         """Every latent swept over its range around ``code``, most active first."""
-        return sweep(self.model, torch.tensor(code), self.dims, self.activity, self.lows, self.highs, steps)
+        return sweep(self.model, torch.tensor(code), self.dims, self.activity, self.lows, self.highs, steps,
+                     workers=DECODE_WORKERS)
 
     def grid(self, code, steps: int = GRID_STEPS) -> Image.Image:
         """A row per latent (most active first), ``steps`` values each, around ``code``."""

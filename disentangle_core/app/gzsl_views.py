@@ -16,9 +16,7 @@ import torch.nn.functional as F
 
 from ..checkpoints import load_pretrained
 from ..data import make_dataset
-from ..metrics.gzsl import gzsl_scores
 from ..data.gzsl_world import image_parameters, original_attributes
-from ..metrics.gzsl_evaluate import CLASSIFIER_EPOCHS, image_means, latent_pca, latent_training_set, train_softmax
 from .inputs import check_choice, check_number
 
 GZSL_DATASETS = ("gzsl", "xlsa17")
@@ -72,6 +70,8 @@ class GZSLView:
 
     def ush(self, calibration: float) -> dict:
         """U, S, H (%) of the test set with ``calibration`` subtracted from the seen classes' scores."""
+        from ..metrics.gzsl import gzsl_scores  # the metrics package brings scikit-learn, so not before the page is up
+
         result = gzsl_scores(self.scores["seen"], self.labels["seen"], self.scores["unseen"], self.labels["unseen"],
                              self.data.seen_classes, calibration)
         return {k: round(v, 1) for k, v in result.items()}
@@ -115,6 +115,9 @@ class GZSLViews:
 
 
 def build_view(name: str, assets_dir, counts: str = "standard") -> GZSLView:
+    # the metrics package brings scikit-learn: imported here, so not before the app's page is up
+    from ..metrics.gzsl_evaluate import CLASSIFIER_EPOCHS, image_means, latent_pca, latent_training_set, train_softmax
+
     model, card = load_pretrained(name, "cpu", assets_dir)
     data = make_dataset("gzsl", **card.get("data_options", {}))
     generator = torch.Generator().manual_seed(0)
