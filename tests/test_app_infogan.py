@@ -187,3 +187,15 @@ def test_bad_values_get_one_sentence(cache, call, words):
 def test_errors_reach_the_user_as_gradio_errors(cache):
     with pytest.raises(gr.Error, match="the sketch is empty; draw a digit first"):
         user_errors(infogan_tab.read_sketch)(cache, "infogan_mnist", {"composite": None})
+
+
+def test_the_held_out_gallery_files_outlive_the_hourly_clean_up():
+    """The app's folder forgets files untouched for an hour; a later page load gets its gallery again."""
+    from pathlib import Path
+
+    first = digits_views.gallery_files()
+    assert len(first) == 100 and all(Path(path).is_file() for path, _ in first)
+    Path(first[0][0]).unlink()  # as the clean-up would, an hour on
+    again = digits_views.gallery_files()
+    assert [caption for _, caption in again] == [caption for _, caption in first]
+    assert all(Path(path).is_file() for path, _ in again)

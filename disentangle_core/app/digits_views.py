@@ -127,11 +127,15 @@ def gallery() -> dict:
 
 
 @lru_cache(maxsize=1)
-def gallery_files() -> list:
-    """(PNG path, caption) of each held-out digit, for a ``gr.Gallery``."""
+def _gallery_images() -> list:
     sample = gallery()
-    return [(image_file(enlarge(sample["x"][i : i + 1], 2)), str(int(sample["labels"][i])))
-            for i in range(len(sample["x"]))]
+    return [(enlarge(sample["x"][i : i + 1], 2), str(int(sample["labels"][i]))) for i in range(len(sample["x"]))]
+
+
+def gallery_files() -> list:
+    """(PNG path, caption) of each held-out digit, for a ``gr.Gallery``. The files are written (or
+    touched) on every call, since the app's folder forgets files untouched for an hour."""
+    return [(image_file(image), caption) for image, caption in _gallery_images()]
 
 
 def heldout_digit(index) -> torch.Tensor:
