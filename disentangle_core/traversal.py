@@ -49,7 +49,7 @@ def decode_images(model, z: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(model.decode(z)).clamp(0, 1)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)  # one pool per worker count, kept for the process's life
 def _decoder_pool(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(workers, thread_name_prefix="decode")
 

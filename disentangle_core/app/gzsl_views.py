@@ -70,7 +70,7 @@ class GZSLView:
 
     def ush(self, calibration: float) -> dict:
         """U, S, H (%) of the test set with ``calibration`` subtracted from the seen classes' scores."""
-        from ..metrics.gzsl import gzsl_scores  # the metrics package brings scikit-learn, so not before the page is up
+        from ..metrics.gzsl import gzsl_scores  # not at import: see build_view
 
         result = gzsl_scores(self.scores["seen"], self.labels["seen"], self.scores["unseen"], self.labels["unseen"],
                              self.data.seen_classes, calibration)
