@@ -14,7 +14,8 @@ from pathlib import Path
 
 import torch
 
-from .checkpoints import ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish
+from .checkpoints import (ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish,
+                          write_assets_readme)
 from .data import DATASETS, make_dataset
 from .evaluation import EVALUATIONS, card_updates, evaluation_for
 from .metrics import COUNTS
@@ -154,26 +155,6 @@ def cmd_publish(args) -> None:
     target = publish(args.model_file, args.name, card_updates=updates, dtype=torch.float16 if args.fp16 else None)
     write_assets_readme()
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
-
-
-def write_assets_readme(assets_dir=ASSETS_DIR) -> None:
-    """Regenerate the tables of checkpoints in ``assets/README.md`` and ``README.md`` from the cards."""
-    full = ["| asset | model | preset | steps | seed | wall time | hardware | size | metrics |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    short = ["| asset | what | steps | metrics |", "|---|---|---|---|"]
-    for name in available_assets(assets_dir):
-        card = load_card(name, assets_dir)
-        size = (Path(assets_dir) / f"{name}.safetensors").stat().st_size / 1e6
-        metrics = ", ".join(f"{k} {v}" for k, v in card.get("metrics", {}).items())
-        full.append(f"| `{name}` | {card['model']} | `{card.get('preset', '')}` | {card.get('steps', '')} | "
-                    f"{card.get('seed', '')} | {card.get('wall_time_s', 0) / 60:.0f} min | {card.get('hardware', '')} | "
-                    f"{size:.2f} MB | {metrics} |")
-        short.append(f"| `{name}` | {card.get('summary', card['model'])} | {card.get('steps', '')} | {metrics} |")
-    for path, rows in ((Path(assets_dir) / "README.md", full), (Path(assets_dir).parent / "README.md", short)):
-        begin, end = "<!-- assets:begin -->", "<!-- assets:end -->"
-        if path.is_file() and begin in path.read_text():
-            head, rest = path.read_text().split(begin, 1)
-            path.write_text(head + begin + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1])
 
 
 def cmd_traverse(args) -> None:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import torch
 
+from .drawing import blend, cover, hsv, over, pick, segment, superellipse
+
 IMAGE_SIZE = 64
 ATTRIBUTES = ("glasses", "beard")
 IDENTITY_FACTORS = ("skin", "face_width", "face_height", "face_squareness", "jaw", "centre_x", "centre_y",
@@ -72,52 +74,6 @@ def identity_factors(ids: torch.Tensor) -> torch.Tensor:
     return torch.stack([hash_uniform(ids, k + 1) for k in range(len(IDENTITY_FACTORS))], dim=1)
 
 
-def _blend(palette, t: torch.Tensor) -> torch.Tensor:
-    """Piecewise-linear palette lookup: (B,) in [0, 1] -> (B, 3)."""
-    colours = torch.tensor(palette, device=t.device)
-    pos = t.clamp(0, 1) * (len(palette) - 1)
-    lo = pos.floor().long().clamp(max=len(palette) - 2)
-    w = (pos - lo)[:, None]
-    return colours[lo] * (1 - w) + colours[lo + 1] * w
-
-
-def _pick(palette, t: torch.Tensor) -> torch.Tensor:
-    """Discrete palette lookup: (B,) in [0, 1) -> (B, 3)."""
-    colours = torch.tensor(palette, device=t.device)
-    return colours[(t * len(palette)).long().clamp(0, len(palette) - 1)]
-
-
-def _hsv(h, s, v) -> torch.Tensor:
-    """(B,) hue, saturation, value in [0, 1] -> (B, 3) RGB."""
-    k = (torch.tensor([5.0, 3.0, 1.0], device=h.device)[None] + h[:, None] * 6) % 6
-    return v[:, None] - v[:, None] * s[:, None] * (torch.minimum(k, 4 - k).clamp(0, 1))
-
-
-def _cover(distance: torch.Tensor) -> torch.Tensor:
-    """Signed distance in pixels (negative inside) -> anti-aliased coverage in [0, 1]."""
-    return (0.5 - distance).clamp(0, 1)
-
-
-def _superellipse(px, py, cx, cy, rx, ry, p) -> torch.Tensor:
-    """Approximate signed distance (pixels) to the curve |x/rx|^p + |y/ry|^p = 1 around (cx, cy)."""
-    level = ((px - cx).abs() / rx).pow(p) + ((py - cy).abs() / ry).pow(p)
-    return (level.clamp_min(1e-6).pow(1 / p) - 1) * torch.minimum(rx, ry)
-
-
-def _segment(px, py, x0, y0, x1, y1) -> torch.Tensor:
-    """Distance (pixels) from every pixel to the segment (x0, y0)-(x1, y1)."""
-    dx, dy = x1 - x0, y1 - y0
-    t = (((px - x0) * dx + (py - y0) * dy) / (dx * dx + dy * dy).clamp_min(1e-6)).clamp(0, 1)
-    return torch.hypot(px - x0 - t * dx, py - y0 - t * dy)
-
-
-def _over(canvas: torch.Tensor, colour: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-    """Composite a layer: canvas (B, 3, H, W), colour (B, 3) or (B, 3, H, W), alpha (B, H, W)."""
-    if colour.dim() == 2:
-        colour = colour[:, :, None, None]
-    return canvas + (colour - canvas) * alpha[:, None]
-
-
 def _geometry(f: dict, n: int, device) -> dict:
     """The face's landmarks in pixels, from its identity factors (each (B, 1, 1) for broadcasting)."""
     g = {k: v[:, None, None] for k, v in f.items()}
@@ -136,7 +92,7 @@ def _face_distance(px, py, geo, f) -> torch.Tensor:
     below = ((py - geo["cy"]) / geo["ry"]).clamp(0, 1)
     rx = geo["rx"] * (1 - 0.28 * jaw * below)
     p = 2 + 1.2 * f["face_squareness"][:, None, None]
-    return _superellipse(px, py, geo["cx"], geo["cy"], rx, geo["ry"], p)
+    return superellipse(px, py, geo["cx"], geo["cy"], rx, geo["ry"], p)
 
 
 def render_faces(identity: torch.Tensor, glasses: torch.Tensor | None = None,
@@ -151,26 +107,26 @@ def render_faces(identity: torch.Tensor, glasses: torch.Tensor | None = None,
     cx, cy, rx, ry = geo["cx"], geo["cy"], geo["rx"], geo["ry"]
 
     # background: a colour with a soft vertical gradient
-    bg = _hsv(f["background_hue"], 0.15 + 0.45 * f["background_saturation"], 0.45 + 0.5 * f["background_value"])
+    bg = hsv(f["background_hue"], 0.15 + 0.45 * f["background_saturation"], 0.45 + 0.5 * f["background_value"])
     canvas = bg[:, :, None, None] * (1.06 - 0.12 * py[None] / IMAGE_SIZE)
     canvas = canvas.expand(n, 3, IMAGE_SIZE, IMAGE_SIZE).clone()
-    hair = _blend(HAIR, f["hair_colour"])
+    hair = blend(HAIR, f["hair_colour"])
     style = (f["hair_style"] * len(HAIR_STYLES)).long()[:, None, None]  # (B, 1, 1)
 
     # long hair falls behind the face and shoulders
-    long_hair = _cover(_superellipse(px, py, cx, cy + 4 + 4 * f["hair_length"][:, None, None], rx + 3.5, ry + 6, 2.5))
-    canvas = _over(canvas, hair, long_hair * (style == 2))
-    skin = _blend(SKIN, f["skin"])
-    neck = _cover(torch.maximum((px - cx).abs() - rx * 0.45, cy + ry * 0.6 - py))
-    canvas = _over(canvas, skin * 0.9, neck)
+    long_hair = cover(superellipse(px, py, cx, cy + 4 + 4 * f["hair_length"][:, None, None], rx + 3.5, ry + 6, 2.5))
+    canvas = over(canvas, hair, long_hair * (style == 2))
+    skin = blend(SKIN, f["skin"])
+    neck = cover(torch.maximum((px - cx).abs() - rx * 0.45, cy + ry * 0.6 - py))
+    canvas = over(canvas, skin * 0.9, neck)
     face = _face_distance(px, py, geo, f)
-    canvas = _over(canvas, skin, _cover(face))
+    canvas = over(canvas, skin, cover(face))
 
     # nose: a soft darker wedge
     nose_len, nose_w = 3 + 3 * f["nose_length"][:, None, None], 1.2 + 1.0 * f["nose_width"][:, None, None]
     nose_y = geo["eye_y"] + 3 + nose_len
-    nose = _cover(_superellipse(px, py, cx, nose_y - nose_len / 2, nose_w, nose_len / 2 + 0.6, 2.0))
-    canvas = _over(canvas, skin * 0.8, nose * 0.8)
+    nose = cover(superellipse(px, py, cx, nose_y - nose_len / 2, nose_w, nose_len / 2 + 0.6, 2.0))
+    canvas = over(canvas, skin * 0.8, nose * 0.8)
 
     if beard is not None:  # the beard sits on the skin, under the mouth
         canvas = _draw_beard(canvas, beard, px, py, geo, face)
@@ -178,31 +134,31 @@ def render_faces(identity: torch.Tensor, glasses: torch.Tensor | None = None,
     # mouth: an arc (smile curvature), lips blended from skin towards red
     smile = (0.3 - f["mouth_smile"])[:, None, None] * 0.25  # < 0: the corners rise (a smile)
     mouth_dist = (py - geo["mouth_y"] - smile * (px - cx).square()).abs() - (0.5 + 0.8 * f["mouth_thickness"])[:, None, None]
-    mouth = _cover(torch.maximum(mouth_dist, (px - cx).abs() - geo["mouth_w"]))
+    mouth = cover(torch.maximum(mouth_dist, (px - cx).abs() - geo["mouth_w"]))
     lips = skin * (0.55 + 0.2 * f["lip_colour"][:, None]) + torch.tensor([0.25, 0.0, 0.0], device=device)
-    canvas = _over(canvas, lips.clamp(0, 1), mouth)
+    canvas = over(canvas, lips.clamp(0, 1), mouth)
 
     # eyes: white, iris; eyebrows above them
     eye_r = 1.6 + 1.0 * f["eye_size"][:, None, None]
-    iris = _pick(((0.30, 0.18, 0.08), (0.20, 0.40, 0.70), (0.25, 0.50, 0.30), (0.10, 0.08, 0.06)), f["iris_colour"])
+    iris = pick(((0.30, 0.18, 0.08), (0.20, 0.40, 0.70), (0.25, 0.50, 0.30), (0.10, 0.08, 0.06)), f["iris_colour"])
     brow_y = geo["eye_y"] - eye_r - 1.5 - 1.5 * f["brow_raise"][:, None, None]
     tilt = (f["brow_tilt"] - 0.5)[:, None, None] * 2.0
     brow_w = (0.5 + 0.7 * f["brow_thickness"])[:, None, None]
     for side in (-1.0, 1.0):
         ex = cx + side * geo["eye_dx"]
-        white = _cover(_superellipse(px, py, ex, geo["eye_y"], eye_r * 1.5, eye_r, 2.0))
-        canvas = _over(canvas, torch.ones_like(skin), white)
-        canvas = _over(canvas, iris, _cover(torch.hypot(px - ex, py - geo["eye_y"]) - eye_r * 0.75))
-        brow = _segment(px, py, ex - 3.2, brow_y + tilt * side * -1, ex + 3.2, brow_y - tilt * side * -1) - brow_w
-        canvas = _over(canvas, hair * 0.8, _cover(brow))
+        white = cover(superellipse(px, py, ex, geo["eye_y"], eye_r * 1.5, eye_r, 2.0))
+        canvas = over(canvas, torch.ones_like(skin), white)
+        canvas = over(canvas, iris, cover(torch.hypot(px - ex, py - geo["eye_y"]) - eye_r * 0.75))
+        brow = segment(px, py, ex - 3.2, brow_y + tilt * side * -1, ex + 3.2, brow_y - tilt * side * -1) - brow_w
+        canvas = over(canvas, hair * 0.8, cover(brow))
 
     if glasses is not None:
         canvas = _draw_glasses(canvas, glasses, px, py, geo, f)
 
     # hair on top: a cap above the hairline (short, long), lower over the forehead (fringe); bald: none
     hairline = cy - ry * (0.55 - 0.2 * (style == 3)) + 1.5 * f["hair_length"][:, None, None]
-    cap = torch.maximum(_superellipse(px, py, cx, cy - 1, rx + 1.8, ry + 2.5, 2.2), py - hairline)
-    canvas = _over(canvas, hair, _cover(cap) * (style != 0))
+    cap = torch.maximum(superellipse(px, py, cx, cy - 1, rx + 1.8, ry + 2.5, 2.2), py - hairline)
+    canvas = over(canvas, hair, cover(cap) * (style != 0))
     return canvas.clamp(0, 1)
 
 
@@ -218,22 +174,22 @@ def _draw_glasses(canvas, glasses, px, py, geo, f) -> torch.Tensor:
     lens_rx = 3.3 + 1.7 * g["lens_size"]
     lens_ry = lens_rx * (0.6 + 0.4 * g["lens_aspect"])
     half = 0.5 + 0.5 * g["frame_thickness"]  # half the frame's width: 1 to 2 pixels
-    frame_colour = _pick(FRAMES, glasses[:, 4].nan_to_num(0.0))
-    tint_colour = _pick(TINTS, glasses[:, 6].nan_to_num(0.0))
+    frame_colour = pick(FRAMES, glasses[:, 4].nan_to_num(0.0))
+    tint_colour = pick(TINTS, glasses[:, 6].nan_to_num(0.0))
     frames = torch.zeros_like(canvas[:, 0])
     for side in (-1.0, 1.0):
         lx = geo["cx"] + side * geo["eye_dx"]
-        d = _superellipse(px, py, lx, geo["eye_y"], lens_rx, lens_ry, p)
-        canvas = _over(canvas, tint_colour, _cover(d) * (0.1 + 0.55 * g["lens_tint"]) * on)  # tinted lens
-        frames = torch.maximum(frames, _cover(d.abs() - half))
+        d = superellipse(px, py, lx, geo["eye_y"], lens_rx, lens_ry, p)
+        canvas = over(canvas, tint_colour, cover(d) * (0.1 + 0.55 * g["lens_tint"]) * on)  # tinted lens
+        frames = torch.maximum(frames, cover(d.abs() - half))
         # the arm runs from the lens's outer edge to the side of the face
         arm_x0, arm_x1 = lx + side * lens_rx, geo["cx"] + side * (geo["rx"] + 0.5)
-        frames = torch.maximum(frames, _cover(_segment(px, py, arm_x0, geo["eye_y"] - 0.5, arm_x1,
+        frames = torch.maximum(frames, cover(segment(px, py, arm_x0, geo["eye_y"] - 0.5, arm_x1,
                                                        geo["eye_y"] - 1.0) - half * 0.8))
-    bridge = _segment(px, py, geo["cx"] - geo["eye_dx"] + lens_rx, geo["eye_y"] - lens_ry * 0.3,
+    bridge = segment(px, py, geo["cx"] - geo["eye_dx"] + lens_rx, geo["eye_y"] - lens_ry * 0.3,
                       geo["cx"] + geo["eye_dx"] - lens_rx, geo["eye_y"] - lens_ry * 0.3) - half
-    frames = torch.maximum(frames, _cover(bridge))
-    return _over(canvas, frame_colour, frames * on)
+    frames = torch.maximum(frames, cover(bridge))
+    return over(canvas, frame_colour, frames * on)
 
 
 def _draw_beard(canvas, beard, px, py, geo, face) -> torch.Tensor:
@@ -244,14 +200,14 @@ def _draw_beard(canvas, beard, px, py, geo, face) -> torch.Tensor:
     length = 1.5 + 3.0 * b["beard_length"]
     # full: the lower face below the cheekbones, a little past the chin
     full = torch.maximum(face - length, geo["cy"] + geo["ry"] * 0.12 - py)
-    goatee = _superellipse(px, py, cx, mouth_y + 3.0 + length * 0.4, mouth_w * 0.75, 2.5 + length * 0.6, 2.2)
-    moustache = _superellipse(px, py, cx, mouth_y - 2.0, mouth_w + 1.2, 1.4 + 0.25 * length, 2.5)
+    goatee = superellipse(px, py, cx, mouth_y + 3.0 + length * 0.4, mouth_w * 0.75, 2.5 + length * 0.6, 2.2)
+    moustache = superellipse(px, py, cx, mouth_y - 2.0, mouth_w + 1.2, 1.4 + 0.25 * length, 2.5)
     region = torch.where(style == 0, full, torch.where(style == 1, goatee, torch.where(
         style == 2, moustache, torch.minimum(goatee, moustache))))
-    colour = _blend(HAIR, beard[:, 1].nan_to_num(0.0)) * 0.85  # a shade darker than the same hair
+    colour = blend(HAIR, beard[:, 1].nan_to_num(0.0)) * 0.85  # a shade darker than the same hair
     strands = 0.85 + 0.15 * torch.sin(px * 2.1 + py * 0.7 + 6.3 * b["strand_phase"])  # a fixed hair texture
-    alpha = _cover(region) * (0.7 + 0.3 * b["beard_density"]) * strands * on
-    return _over(canvas, colour, alpha)
+    alpha = cover(region) * (0.7 + 0.3 * b["beard_density"]) * strands * on
+    return over(canvas, colour, alpha)
 
 
 def sample_attributes(attribute: str, n: int, generator: torch.Generator | None = None,
