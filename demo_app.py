@@ -6,8 +6,12 @@ add it to ``TABS``.
 """
 
 import os
+import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported
+if __name__ == "__main__" and "IPython" not in sys.modules:
+    # run as a script, so not in a notebook: gradio's notebook checks need not import IPython (0.3 s)
+    sys.modules["IPython"] = None
 
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
@@ -36,11 +40,13 @@ def build_demo(assets_dir=ASSETS_DIR) -> gr.Blocks:
     """The whole app over the checkpoints in ``assets_dir`` (tests pass a temporary one)."""
     cache = ModelCache(assets_dir)
     with gr.Blocks(title="disentangle_core", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        # queue() rebuilds the web app: set it while the page is empty, not once more after it is built
+        demo.queue(default_concurrency_limit=4, max_size=256)
         gr.Markdown(t("app.header"))
         with gr.Tabs():
             for tab in TABS:
                 tab.build(demo, cache)
-    return demo.queue(default_concurrency_limit=4, max_size=256)
+    return demo
 
 
 def serve(app: gr.Blocks, **options) -> None:

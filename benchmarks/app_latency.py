@@ -86,12 +86,11 @@ def start_server(assets: Path, port: int) -> tuple:
     """Start ``demo_app.py`` in its own process; returns (process, seconds to the first page)."""
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
            "DISENTANGLE_ASSETS": str(assets)}
-    # the shipped assets: the app as `python demo_app.py` builds it (once, on import); others: built again
-    app = "demo_app.demo" if assets.resolve() == Path(ASSETS_DIR).resolve() else \
-        "demo_app.build_demo(os.environ['DISENTANGLE_ASSETS'])"
-    code = f"import os, demo_app; demo_app.serve({app}, quiet=True)"
+    # the shipped assets: `python demo_app.py` itself; others: the app built again over them
+    command = ["demo_app.py"] if assets.resolve() == Path(ASSETS_DIR).resolve() else \
+        ["-c", "import os, demo_app; demo_app.serve(demo_app.build_demo(os.environ['DISENTANGLE_ASSETS']), quiet=True)"]
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=open(SERVER_LOG, "w"))
     while True:
         try:
@@ -101,7 +100,7 @@ def start_server(assets: Path, port: int) -> tuple:
         except OSError:
             if process.poll() is not None:
                 raise RuntimeError("the app exited before serving a page")
-            time.sleep(0.1)
+            time.sleep(0.02)  # polls: the figure is not rounded up to a tenth
 
 
 class BrowserSession:

@@ -43,8 +43,10 @@ FILE_MAX_AGE_S = 3600
 
 def preload() -> None:
     """Import what the views need beyond the first page (torchvision's image grid, matplotlib's figures,
-    scikit-learn's estimators): the app calls it once its page is served, so launch does not wait."""
+    scipy's distance transform for drawn digits, scikit-learn's estimators): the app calls it once its
+    page is served, so launch does not wait."""
     import matplotlib.figure  # noqa: F401
+    import scipy.ndimage  # noqa: F401
     import torchvision.utils  # noqa: F401
 
     from .. import metrics  # noqa: F401  (scikit-learn)

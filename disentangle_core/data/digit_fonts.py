@@ -20,7 +20,6 @@ import functools
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.ndimage import distance_transform_edt
 
 IMAGE_SIZE = 28
 GLYPH_HEIGHT = 20.0  # pixels: MNIST fits each digit in a 20x20 box centred in 28x28
@@ -59,6 +58,8 @@ def _glyph_mask(digit: str, family: str, size: int) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def glyph_bank(fonts: tuple[str, ...] = FONTS) -> torch.Tensor:
     """(len(fonts) * 10, 1, 112, 112) signed distance fields in output pixels; row ``font * 10 + digit``."""
+    from scipy.ndimage import distance_transform_edt  # 0.2 s to import: only when glyphs are first drawn
+
     size = IMAGE_SIZE * FINE
     fields = []
     for family in fonts:
