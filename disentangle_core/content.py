@@ -19,22 +19,26 @@ def _check_amount(amount: float) -> float:
 
 @torch.no_grad()
 def transfer(model, x_a: torch.Tensor, x_b: torch.Tensor, amount: float = 1.0) -> torch.Tensor:
-    """Face a wearing donor b's attribute: D(E1(a), amount · E2(b)). ``x_a`` and ``x_b`` are (B, 3, 64, 64)."""
+    """Face a wearing donor b's attribute: D(E1(a), amount · E2(b)) (a masked model adds it onto a itself).
+    ``x_a`` and ``x_b`` are (B, 3, 64, 64)."""
     model.eval()
-    return model.decode(model.content_encoder(x_a), _check_amount(amount) * model.specific_encoder(x_b))
+    return model.add(model.content_encoder(x_a), _check_amount(amount) * model.specific_encoder(x_b), x_a)
 
 
 @torch.no_grad()
 def remove(model, x_b: torch.Tensor) -> torch.Tensor:
-    """Face b without its attribute: D(E1(b), 0), the decoder's domain-A drawing of b."""
+    """Face b without its attribute: D(E1(b), 0), the decoder's domain-A drawing of b (a masked model
+    redraws only the masked pixels)."""
     model.eval()
-    return model.decode(model.content_encoder(x_b))
+    return model.remove(x_b)
 
 
 @torch.no_grad()
 def with_amount(model, x: torch.Tensor, amount: float) -> torch.Tensor:
-    """Face x with its own attribute scaled: D(E1(x), amount · E2(x)) (0: removed, 1: reconstructed)."""
-    return transfer(model, x, x, amount)
+    """Face x with its own attribute scaled: D(E1(x), amount · E2(x)) (0: removed, 1: reconstructed); a
+    masked model adds it onto x's removal."""
+    model.eval()
+    return model.add(model.content_encoder(x), _check_amount(amount) * model.specific_encoder(x), model.remove(x))
 
 
 @torch.no_grad()
@@ -50,5 +54,6 @@ def transfer_table(model, faces: torch.Tensor, donors: torch.Tensor, amount: flo
     common = model.content_encoder(faces)  # (F, C1, S, S)
     specific = _check_amount(amount) * model.specific_encoder(donors)  # (D, C2, S, S)
     f, d = len(faces), len(donors)
-    cells = model.decode(common.repeat_interleave(d, 0), specific.repeat(f, 1, 1, 1))  # (F * D, 3, 64, 64)
+    cells = model.add(common.repeat_interleave(d, 0), specific.repeat(f, 1, 1, 1),
+                      faces.repeat_interleave(d, 0))  # (F * D, 3, 64, 64)
     return cells.view(f, d, *cells.shape[1:])

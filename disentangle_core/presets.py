@@ -173,6 +173,14 @@ def _content(attribute: str, summary: str, **config) -> Preset:
 
 
 CONTENT_STEPS = 3_500
+MASK_STEPS = 8_000
+MASK_PAPER = ("Mokady et al. 2020 (Mask Based Unsupervised Content Transfer), official code: 128x128 inputs, batch "
+              "norm, D0 and a masked decoder Dm (sigmoid mask, tanh colours), L1 losses weighted 5 (reconstructions) "
+              "and 1 (each image added onto itself), code cycle MSE weight 1, λ = 0.005, Adam 5e-5 (β1 = 0.5), "
+              "clipping 5, batch 32, 150k iterations; here the networks, λ, Adam and code cycle of the "
+              "content-addition recipe above, the masked decoder with L1 weights of 5, and three changes: D0 learns "
+              "from domain A alone, b's attribute is also added onto D0's drawing of b, and the mask's area "
+              "(weight 0.05) replaces the images added onto themselves, after 1,000 steps with the mask held open")
 PRESETS.update({
     "content_ae_glasses": _content("glasses", "content-addition auto-encoder: glasses on procedural faces"),
     "content_ae_beard": _content("beard", "content-addition auto-encoder: beards on procedural faces"),
@@ -180,6 +188,12 @@ PRESETS.update({
     "content_ae_nodisc_glasses": replace(_content("glasses", "content-addition auto-encoder without domain "
                                                   "confusion (ablation): glasses", discriminator_weight=0.0),
                                          steps=2_000),
+    # the same recipe with the masked decoder of the follow-up paper (Mokady et al. 2020): a transfer adds the
+    # attribute onto face a's own pixels under a mask, a removal redraws only the masked pixels
+    "content_ae_mask_glasses": replace(_content("glasses", "masked content transfer: glasses on procedural faces",
+                                                mask=True), steps=MASK_STEPS, paper=MASK_PAPER),
+    "content_ae_mask_beard": replace(_content("beard", "masked content transfer: beards on procedural faces",
+                                              mask=True), steps=MASK_STEPS, paper=MASK_PAPER),
     # real photographs: CelebA in torchvision's layout (train ... --data-dir DIR, DIR holding celeba/); the
     # GPU is advised; the paper's own setting is --code_size=4 --width=32 --code_channels=512
     # --specific_channels=25 --lr=0.0002 --cycle=0

@@ -57,6 +57,22 @@ def test_the_tab_offers_the_faces_models_by_attribute(views):
     translations([content_tab.TEXT])  # every key in English and Japanese
 
 
+def test_each_attribute_offers_its_masked_model_first_then_the_papers_then_the_ablation(tmp_path):
+    for name, config in (("content_ae_nodisc_glasses", {}), ("content_ae_glasses", {}),
+                         ("content_ae_mask_glasses", {"mask": True}), ("content_ae_mask_beard", {"mask": True})):
+        tiny_content_asset(tmp_path, name.rsplit("_", 1)[1], name=name, **config)
+    views = FaceViews(ModelCache(tmp_path))
+    assert views.choices() == [("mask", "glasses", "content_ae_mask_glasses"),
+                               ("paper", "glasses", "content_ae_glasses"),
+                               ("nodisc", "glasses", "content_ae_nodisc_glasses"),
+                               ("mask", "beard", "content_ae_mask_beard")]
+    assert views.model_for("glasses") == "content_ae_mask_glasses"
+    assert views.model_for("content_ae_glasses") == "content_ae_glasses"
+    _, _, _, face, donor, transfer, *_ = content_tab.on_attribute(views, "content_ae_glasses", None, None, 1, 1.0)
+    assert views.get("content_ae_glasses").model.config.mask is False and views.get("glasses").model.config.mask
+    assert (donor.attribute, Image.open(transfer).size) == ("glasses", (SINGLE, SINGLE))
+
+
 def test_opening_the_tab_shows_galleries_measurements_and_every_picture(views):
     faces, donors, metrics, face, donor, *shown = start(views)
     assert len(faces) == len(donors) == GALLERY_SIZE and faces[3][1] == "3"

@@ -334,6 +334,53 @@ def test_cli_transfer_writes_the_grid_and_refuses_other_models(tmp_path, capsys)
     assert "transfer needs a content-addition model" in capsys.readouterr().err
 
 
+def test_the_masked_decoder_adds_onto_the_image_it_is_given_and_removes_only_under_its_mask():
+    model = tiny_model(mask=True).eval()
+    pairs = ProceduralFaces("glasses", "test").transfer_pairs(3, gen())
+    a, b = pairs["x_a"], pairs["x_b"]
+    common_a, _ = model.encode(a)
+    common_b, specific_b = model.encode(b)
+    mask, colours = model.attribute(common_a, specific_b)
+    assert mask.shape == (3, 1, 64, 64) and colours.shape == (3, 3, 64, 64)
+    moved = content.transfer(model, a, b)
+    assert torch.allclose(moved, a + mask * (colours - a))  # outside the mask: face a's own pixels
+    mask_b, _ = model.attribute(common_b, specific_b)
+    base = model.decode(common_b)  # D0: the face from E1's code alone
+    assert torch.allclose(content.remove(model, b), b + mask_b * (base - b))
+    assert torch.allclose(model.decode(common_b, specific_b), model.add(common_b, specific_b, base))
+    assert torch.allclose(content.with_amount(model, b, 1.0), model.add(common_b, specific_b, content.remove(model, b)))
+    table = content.transfer_table(model, a, b[:2])
+    assert torch.allclose(table[2, 1], content.transfer(model, a[2:3], b[1:2])[0], atol=1e-6)
+
+
+def test_the_masked_objective_names_its_terms_and_trains_both_decoders():
+    batch = ProceduralFaces("glasses").sample(4, gen())
+    model = tiny_model(mask=True, cycle=0.1, mask_area=0.5, mask_hold=750, mask_warmup=250)
+    out = model(batch["x_a"], batch["x_b"])
+    terms = model.loss(batch, out, 1000)  # past the mask's hold (750 steps) and its area's warm-up (250)
+    assert set(terms) == {"loss", "recon_a", "recon_b", "colours", "readd", "area", "confusion", "cycle"}
+    assert torch.isclose(terms["recon_a"], 5 * (out["x_a_hat"] - batch["x_a"]).abs().mean())
+    assert torch.isclose(terms["colours"], 5 * (out["content_b"] - batch["x_b"]).abs().mean())
+    assert torch.isclose(terms["area"], out["mask_a"].mean() + out["mask_b"].mean())
+    with torch.no_grad():  # b's attribute added onto D0's drawing of b
+        drawn = model.decode(model.content_encoder(batch["x_b"]))
+        readded = model.add(model.content_encoder(drawn), model.specific_encoder(batch["x_b"]), drawn)
+    model.train()
+    assert torch.allclose(out["x_b_readded"], readded, atol=1e-6)
+    assert torch.isclose(terms["readd"], 5 * (out["x_b_readded"] - batch["x_b"]).abs().mean())
+    assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + terms["colours"] + terms["readd"]
+                         + 0.5 * terms["area"] + 0.001 * terms["confusion"] + 0.1 * terms["cycle"])
+    for step, share in ((0, 0.0), (750, 0.0), (875, 0.5)):
+        assert torch.isclose(model.loss(batch, out, step)["loss"], terms["loss"] - (1 - share) * 0.5 * terms["area"])
+    held = model(batch["x_a"], batch["x_b"], hold_mask=True)
+    assert not held["mask_b"].requires_grad and held["content_b"].requires_grad  # the colours learn, the mask waits
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    model.training_step(batch, 0, model.configure_optimizers())
+    changed = {k.split(".")[0] for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert {"content_encoder", "specific_encoder", "decoder", "attribute_decoder", "domain_discriminator"} <= changed
+    assert not hasattr(tiny_model(), "attribute_decoder")  # the paper's model has one decoder
+
+
 # ---- the shipped checkpoints -----------------------------------------------------------------------
 
 

@@ -25,14 +25,21 @@ TEXT = {
                          "specific code), and one decoder D reads both codes. A discriminator that tries to tell "
                          "the domains apart from E1's code pushes the glasses out of it, so they can only travel "
                          "through E2: D(E1(a), E2(b)) puts donor b's glasses on face a, and D(E1(b), 0) takes "
-                         "them off b. The same holds for beards. Click a face and a donor below.",
+                         "them off b. The same holds for beards. Each attribute's first model adds a mask, as the "
+                         "follow-up paper does (Mokady et al., ICLR 2020): a second decoder draws the attribute and "
+                         "where it goes, and the transfer adds it onto face a's own pixels; the paper's decoder, which "
+                         "redraws the whole face, comes next. Click a face and a donor below.",
         "content.none": "No glasses or beard checkpoint is shipped in this copy; train one with "
                         "`python -m disentangle_core train content_ae_glasses --out runs/content_ae_glasses` and "
                         "publish it with `python -m disentangle_core publish runs/content_ae_glasses/model.safetensors "
                         "--name content_ae_glasses`.",
-        "content.attribute": "Attribute",
-        "content.glasses": "glasses",
-        "content.beard": "beard",
+        "content.attribute": "Attribute and model",
+        "content.mask.glasses": "glasses",
+        "content.mask.beard": "beard",
+        "content.paper.glasses": "glasses, the paper's decoder (Press et al. 2019)",
+        "content.paper.beard": "beard, the paper's decoder (Press et al. 2019)",
+        "content.nodisc.glasses": "glasses, the paper's decoder without the discriminator (ablation)",
+        "content.nodisc.beard": "beard, the paper's decoder without the discriminator (ablation)",
         "content.metrics": "Measured on held-out pairs: PSNR of the transfer against the true drawing, and "
                            "outside the attribute's pixels only (identity kept); how often a classifier sees the "
                            "attribute after a transfer and misses it after a removal; leakage: how well a probe "
@@ -67,14 +74,21 @@ TEXT = {
                          "固有符号はゼロ）。一つのデコーダー D が両方の符号を読みます。E1 の符号からドメインを"
                          "見分けようとする識別器が眼鏡の情報を E1 から追い出すので、眼鏡は E2 を通るしかありません。"
                          "D(E1(a), E2(b)) はドナー b の眼鏡を顔 a にかけ、D(E1(b), 0) は b から外します。"
-                         "ひげも同じです。下の顔とドナーをクリックしてください。",
+                         "ひげも同じです。各属性の最初のモデルは、続編の論文（Mokady ら、ICLR 2020）のように"
+                         "マスクを加えたものです。二つ目のデコーダーが属性とその位置（マスク）を描き、転写は顔 a "
+                         "自身の画素の上にそれを重ねます。顔全体を描き直す論文のデコーダーはその次です。"
+                         "下の顔とドナーをクリックしてください。",
         "content.none": "この環境には眼鏡・ひげのチェックポイントがありません。"
                         "`python -m disentangle_core train content_ae_glasses --out runs/content_ae_glasses` で学習し、"
                         "`python -m disentangle_core publish runs/content_ae_glasses/model.safetensors "
                         "--name content_ae_glasses` で公開してください。",
-        "content.attribute": "属性",
-        "content.glasses": "眼鏡",
-        "content.beard": "ひげ",
+        "content.attribute": "属性とモデル",
+        "content.mask.glasses": "眼鏡",
+        "content.mask.beard": "ひげ",
+        "content.paper.glasses": "眼鏡、論文のデコーダー（Press ら 2019）",
+        "content.paper.beard": "ひげ、論文のデコーダー（Press ら 2019）",
+        "content.nodisc.glasses": "眼鏡、識別器なしの論文のデコーダー（アブレーション）",
+        "content.nodisc.beard": "ひげ、識別器なしの論文のデコーダー（アブレーション）",
         "content.metrics": "学習に使っていない顔の組で測定：転写結果と正解の描画との PSNR（全体と、属性の画素以外"
                            "だけ＝顔が保たれているか）、転写後に分類器が属性を見つけ、除去後に見つけなかった割合、"
                            "漏れ：E1 の符号からドメインを当てるプローブの正解率（0.5 ＝まったく当てられない、が目標）。",
@@ -191,12 +205,13 @@ def build(demo: gr.Blocks, cache) -> None:
         if not views.names():
             gr.Markdown(t("content.none"))
             return
-        attributes = views.attributes()
         file_types = [f".{ext.lower()}" for ext in UPLOAD_FORMATS] + [".jpg", ".tif"]
         with gr.Row():
             with gr.Column(scale=1, min_width=200):
-                attribute = gr.Radio([(t(f"content.{a}"), a) for a in attributes], value=attributes[0],
-                                     label=t("content.attribute"), elem_id="content-attribute")
+                choices = [(t(f"content.{kind}.{a}") if kind != "other" else name, name)
+                           for kind, a, name in views.choices()]
+                attribute = gr.Radio(choices, value=choices[0][1], label=t("content.attribute"),
+                                     elem_id="content-attribute")
             with gr.Column(scale=4, min_width=400):
                 metrics = gr.Markdown(elem_id="content-metrics")
                 gr.Markdown(t("content.metrics"))

@@ -183,15 +183,31 @@ class FaceViews:
         have = {self.attribute_of(name) for name in self.names()}
         return [a for a in ATTRIBUTES if a in have]
 
-    def model_for(self, attribute) -> str:
-        """The model shown for ``attribute``: ``content_ae_<attribute>`` when shipped, else the first of its models."""
-        attribute = check_choice(attribute, self.attributes(), "attribute")
+    def models_of(self, attribute: str) -> list:
+        """The models of ``attribute``, the one shown first: the masked decoder (``content_ae_mask_<attribute>``),
+        then the paper's (``content_ae_<attribute>``), then the others (the ablation) by name."""
+        first = [f"content_ae_mask_{attribute}", f"content_ae_{attribute}"]
         names = [name for name in self.names() if self.attribute_of(name) == attribute]
-        return f"content_ae_{attribute}" if f"content_ae_{attribute}" in names else names[0]
+        return [name for name in first if name in names] + [name for name in names if name not in first]
 
-    def get(self, attribute) -> FaceView:
-        """The view of the model shown for ``attribute``."""
-        name = self.model_for(attribute)
+    def choices(self) -> list:
+        """(kind, attribute, asset name) of every model the tab offers, glasses first; kind is "mask",
+        "paper", "nodisc" or "other" (the label it gets)."""
+        def kind(name, attribute):
+            known = {f"content_ae_mask_{attribute}": "mask", f"content_ae_{attribute}": "paper",
+                     f"content_ae_nodisc_{attribute}": "nodisc"}
+            return known.get(name, "other")
+        return [(kind(name, a), a, name) for a in self.attributes() for name in self.models_of(a)]
+
+    def model_for(self, choice) -> str:
+        """The model shown for ``choice``: an asset name the tab offers, or an attribute (its first model)."""
+        if choice in self.names():
+            return choice
+        return self.models_of(check_choice(choice, self.attributes(), "attribute"))[0]
+
+    def get(self, choice) -> FaceView:
+        """The view of the model shown for ``choice`` (an attribute or an asset name)."""
+        name = self.model_for(choice)
         model, card = self.cache.load(name)
         with self._lock:
             if name not in self._views:
