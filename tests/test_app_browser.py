@@ -23,7 +23,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
-FACES_MODELS = ("content_ae_glasses", "content_ae_beard")  # shipped too: a tiny untrained one draws only noise
+# shipped too (a tiny untrained one draws only noise); the tab shows the first, then switches to the second
+FACES_MODELS = ("content_ae_mask_glasses", "content_ae_glasses", "content_ae_beard")
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
@@ -259,6 +260,11 @@ def test_content_tab_puts_a_donors_glasses_on_a_face(server):
             assert page.locator("#content-upload-note").is_hidden()  # no photo: no note
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_content.png", full_page=True)
+
+            # The paper's decoder for the same face and donor: the transfer is redrawn.
+            before = transfer.get_attribute("src")
+            page.locator("#content-attribute label", has_text="the paper's decoder").first.click(timeout=30_000)
+            page.wait_for_function(changed, arg=["#content-transfer img", before], timeout=30_000)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
         finally:
             browser.close()

@@ -385,8 +385,9 @@ def test_the_masked_objective_names_its_terms_and_trains_both_decoders():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["content_ae_glasses", pytest.param("content_ae_beard", marks=pytest.mark.xfail(
-    reason="the shipped beard model's donor code adds almost nothing yet (README, 'Content addition')", strict=False))])
+@pytest.mark.parametrize("name", ["content_ae_glasses", "content_ae_mask_glasses", pytest.param("content_ae_beard",
+    marks=pytest.mark.xfail(reason="the shipped beard model's donor code adds almost nothing yet (README, "
+                                   "'Content addition')", strict=False))])
 def test_a_shipped_transfer_draws_the_donors_attribute_and_keeps_the_face(name):
     """Inside the attribute's mask the transfer is closer to the truth than face a left unchanged and than
     face a decoded with a zero specific code (the donor's code added the attribute), and the removal of b's
@@ -406,5 +407,5 @@ def test_a_shipped_transfer_draws_the_donors_attribute_and_keeps_the_face(name):
     inside = pairs["mask_removal"]
     assert psnr(removed, pairs["removal"], inside).mean() > psnr(pairs["x_b"], pairs["removal"], inside).mean() + 1
     outside = ~pairs["mask_transfer"]
-    assert psnr(moved, pairs["transfer"], outside).mean() > 20  # face a is kept, not replaced by the donor
+    assert psnr(moved, pairs["transfer"], outside).mean() > (35 if model.config.mask else 20)  # face a is kept
     assert {"transfer_psnr", "identity_psnr", "success_transfer", "leakage"} <= set(card["metrics"])
