@@ -46,7 +46,9 @@ def _overrides(extra: list[str], preset) -> tuple[dict, dict, dict]:
         key, value = word[2:].split("=", 1)
         key = key.replace("-", "_")
         if key in TRAIN_KEYS:
-            recipe[key] = int(value) if value.lstrip("-").isdigit() else _raise_int(key, value)
+            if not value.lstrip("-").isdigit():
+                raise ValueError(f"--{key} must be an integer, got {value!r}")
+            recipe[key] = int(value)
         elif key in config_fields:
             config[key] = _parse_value(value)
         elif key in data_fields:  # e.g. --split=val of the GZSL data
@@ -55,10 +57,6 @@ def _overrides(extra: list[str], preset) -> tuple[dict, dict, dict]:
             choices = ", ".join(sorted(config_fields | set(TRAIN_KEYS) | data_fields))
             raise ValueError(f"unknown option --{key} for preset model {preset.model!r}; choose from: {choices}")
     return config, recipe, data
-
-
-def _raise_int(key, value):
-    raise ValueError(f"--{key} must be an integer, got {value!r}")
 
 
 def _load(name_or_path: str, device):
@@ -204,8 +202,7 @@ def cmd_evaluate(args) -> None:
     device = resolve_device(args.device)
     model, card = _load(args.name, device)
     evaluation = evaluation_for(card)
-    result = evaluation.measure(model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir,
-                                device=device)
+    result = evaluation.measure(model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir, device=device)
     print(json.dumps(result, indent=2) if args.json else evaluation.format(result))
 
 
@@ -239,8 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for checkpoints and the final model.safetensors")
     p.add_argument("--steps", type=int, help="optimiser steps (default: the preset's)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
-    p.add_argument("--data-dir", help="train on the dataset in this folder (e.g. an MNIST or xlsa17 folder), for "
-                                      "presets whose dataset reads files")
+    p.add_argument("--data-dir", help="train on the dataset in this folder (an MNIST or xlsa17 folder, ...)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, ...")
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="auto (default): bf16 autocast where the hardware computes bf16 natively (CUDA, or a CPU "
@@ -253,11 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="measure on this dataset (file or folder) instead of the family's default")
     p.add_argument("--seeds", nargs="+", default=[], metavar="MODEL_FILE",
                    help="other seeds of the same preset: measured alike and listed in the card's seeds table")
-    p.add_argument("--curve", nargs="+", default=[], metavar="STATE_FILE",
-                   help="the run's intermediate training states (last.safetensors copies): measured alike and "
-                        "listed in the card's by_step table")
-    p.add_argument("--fp16", action="store_true", help="store the weights in float16 (half the file; the metrics are "
-                                                       "measured on the rounded weights)")
+    p.add_argument("--curve", nargs="+", default=[], metavar="STATE_FILE", help="the run's intermediate training "
+                   "states (last.safetensors copies): measured alike and listed in the card's by_step table")
+    p.add_argument("--fp16", action="store_true", help="float16 weights: half the size, measured as rounded")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")

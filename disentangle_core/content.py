@@ -38,7 +38,7 @@ def with_amount(model, x: torch.Tensor, amount: float) -> torch.Tensor:
     """Face x with its own attribute scaled: D(E1(x), amount · E2(x)) (0: removed, 1: reconstructed); a
     masked model adds it onto x's removal."""
     model.eval()
-    return model.add(model.content_encoder(x), _check_amount(amount) * model.specific_encoder(x), model.remove(x))
+    return model.rescale(x, _check_amount(amount))
 
 
 @torch.no_grad()

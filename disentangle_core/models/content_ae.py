@@ -139,12 +139,22 @@ class ContentAE(GenerativeModel):
 
     def remove(self, x):
         """Face x without its attribute: D(E1(x), 0); with ``mask``, x with the masked pixels from D0(E1(x))."""
-        common, specific = self.encode(x)
+        return self._remove(x, *self.encode(x))
+
+    def _remove(self, x, common, specific):
         base = self.decode(common)
         if not self.config.mask:
             return base
         mask, _ = self.attribute(common, specific)
         return x + mask * (base - x)
+
+    def rescale(self, x, amount: float):
+        """Face x with ``amount`` of its own attribute: D(E1(x), amount · E2(x)); with ``mask``, added onto
+        x's removal. x is encoded once, and only a masked model draws the removal."""
+        common, specific = self.encode(x)
+        if not self.config.mask:
+            return self.decode(common, amount * specific)
+        return self.add(common, amount * specific, self._remove(x, common, specific))
 
     def forward(self, x_a, x_b, hold_mask: bool = False) -> dict:
         """Codes and drawings of a training batch. ``hold_mask``: no gradient reaches the mask (the first
@@ -155,7 +165,6 @@ class ContentAE(GenerativeModel):
         out = {"common_a": common_a, "common_b": common_b, "specific_b": specific_b, "x_a_hat": self.decode(common_a)}
         if not self.config.mask:
             return {**out, "x_b_hat": self.decode(common_b, specific_b)}
-        held = (lambda m: m.detach()) if hold_mask else (lambda m: m)
         mask_b, content_b = self.attribute(common_b, specific_b)
         # D0 learns from domain A alone, so it never draws the attribute (trained on b too, it drew the
         # glasses from E1's code and the mask closed within 500 steps)
@@ -163,7 +172,8 @@ class ContentAE(GenerativeModel):
         mask_a, _ = self.attribute(common_a, self._zeros(common_a))
         # b's attribute added back onto D0's drawing of b, whose E1 code is a domain-A one, as in a transfer
         mask_r, content_r = self.attribute(self.content_encoder(base_b), specific_b)
-        mask_a, mask_b, mask_r = held(mask_a), held(mask_b), held(mask_r)
+        if hold_mask:
+            mask_a, mask_b, mask_r = mask_a.detach(), mask_b.detach(), mask_r.detach()
         return {**out, "x_b_hat": base_b + mask_b * (content_b - base_b), "content_b": content_b,
                 "mask_a": mask_a, "mask_b": mask_b, "x_b_readded": base_b + mask_r * (content_r - base_b)}
 
