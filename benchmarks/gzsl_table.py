@@ -35,8 +35,9 @@ from disentangle_core.data import make_dataset  # noqa: E402
 from disentangle_core.metrics.gzsl_evaluate import gzsl_result  # noqa: E402
 from disentangle_core.presets import get_preset  # noqa: E402
 
-PRESETS = ("cada_vae_gzsl", "dvae_gzsl", "dvae_nosplit_gzsl", "dvae_noshuffle_gzsl")
-KEYS = ("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z",
+PRESETS = ("cada_vae_gzsl", "dvae_gzsl", "dvae_nosplit_gzsl", "dvae_noshuffle_gzsl", "dvae_concat_gzsl")
+KEYS = ("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z", "probe_t_mean",
+        "probe_p_mean", "probe_z_mean",
         "baseline_u", "baseline_s", "baseline_h")
 
 
@@ -117,9 +118,11 @@ def print_table(table: dict, presets, seeds) -> None:
                   f"{best['h']:.1f} (epoch {best['epoch']}) | {final['h_calibrated']:.1f} | {final['seen_to_unseen']:.1f} | "
                   f"{probe:.1f} | {probe_p} |")
         if finals:
+            probes = mean_std([f.get("probe_t", f.get("probe_z")) for f in finals])
+            probes_p = mean_std([f["probe_p"] for f in finals]) if "probe_p" in finals[0] else "-"
             print(f"| **`{preset}`** | mean ± std | {mean_std([f['u'] for f in finals])} | {mean_std([f['s'] for f in finals])} | "
                   f"**{mean_std([f['h'] for f in finals])}** | {mean_std(bests)} | {mean_std([f['h_calibrated'] for f in finals])} | "
-                  f"{mean_std([f['seen_to_unseen'] for f in finals])} | | |")
+                  f"{mean_std([f['seen_to_unseen'] for f in finals])} | {probes} | {probes_p} |")
     any_run = next((c for k, c in table.items() if "/test/" in k), None)
     if any_run:
         r = any_run[-1]

@@ -40,7 +40,7 @@ TEXT = {
         "gzsl.classify": "Classify this attribute vector",
         "gzsl.calibration": "Calibrated stacking: subtract this from every seen class's log-probability",
         "gzsl.scores": "U, S, H on the whole test set",
-        "gzsl.maps": "Test images in latent space (2-D PCA; dots: seen classes, crosses: unseen; colour: class)",
+        "gzsl.maps": "Test images in latent space (2-D PCA of one sample of q(z|x) each; dots: seen classes, crosses: unseen; colour: class)",
     },
     "ja": {
         "gzsl.tab": "ゼロショット予測",
@@ -61,7 +61,7 @@ TEXT = {
         "gzsl.classify": "この属性ベクトルを分類する",
         "gzsl.calibration": "較正スタッキング：既知クラスの対数確率からこの値を引く",
         "gzsl.scores": "テスト集合全体の U、S、H",
-        "gzsl.maps": "潜在空間のテスト画像（2 次元 PCA。点：既知クラス、×：未知クラス、色：クラス）",
+        "gzsl.maps": "潜在空間のテスト画像（各画像の q(z|x) から一つ取ったサンプルの 2 次元 PCA。点：既知クラス、×：未知クラス、色：クラス）",
     },
 }
 

@@ -34,7 +34,7 @@ class GZSLView:
     classifier: torch.nn.Module
     scores: dict  # {"seen": (N_s, C), "unseen": (N_u, C)} log-probabilities of the test images
     labels: dict  # {"seen": (N_s,), "unseen": (N_u,)}
-    maps: dict  # {latent part: (points (M, 2), labels (M,))} PCA of the test images' posterior means
+    maps: dict  # {latent part: (points (M, 2), labels (M,))} PCA of one sample of q(z|x) per test image
 
     @property
     def unseen(self) -> set:

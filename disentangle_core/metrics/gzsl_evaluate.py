@@ -6,7 +6,7 @@ softmax classifier on them (Adam 1e-3, betas (0.5, 0.999), batch 32, 29 epochs: 
 AWA2, chosen there on the validation split), then classify every test image's posterior mean over
 seen ∪ unseen. The disentangled VAE does the same with z^t (``model.classify_on``).
 Diagnostics, from the start, since a naive disentangled VAE can collapse: a probe (logistic regression
-on the posterior means of the training images, scored on the seen test images) per latent part, the
+on latent samples of the training images, scored on the seen test images) per latent part, the
 share of seen test images sent to unseen classes, and calibrated stacking.
 """
 
@@ -67,28 +67,42 @@ def image_means(model, data, index) -> dict:
 
 @torch.no_grad()
 def latent_pca(model, data, points: int, generator: torch.Generator) -> dict:
-    """{latent part: ((M, 2) PCA of the posterior means, (M,) labels)} of ``points`` random test images."""
+    """{latent part: ((M, 2) PCA, (M,) labels)} of one sample of q(z|x) for ``points`` random test images.
+
+    Samples, not posterior means, as for the probes: a part's means keep the classes apart whenever the
+    features do, while its samples show how much of that the part actually passes on."""
     pick = torch.cat([data.test_seen_idx, data.test_unseen_idx])
     pick = pick[torch.randperm(len(pick), generator=generator)[:points]]
     labels = data.labels[pick].cpu().numpy()
     maps = {}
-    for key, means in image_means(model, data, pick).items():
-        centred = means - means.mean(0)
+    for key, part in model.image_latents(data.features[pick.to(data.device)]).items():
+        points_ = _sample(*part, generator).float().cpu().numpy()
+        centred = points_ - points_.mean(0)
         _, _, vt = np.linalg.svd(centred, full_matrices=False)  # PCA: the two directions of largest variance
         maps[key] = (centred @ vt[:2].T, labels)
     return maps
 
 
-def probe_accuracies(model, data) -> dict:
-    """Per-class accuracy (%) on the seen test images of a logistic regression on each latent part alone."""
+def probe_accuracies(model, data, generator: torch.Generator) -> dict:
+    """Per-class accuracy (%) on the seen test images of a logistic regression on each latent part alone.
+
+    ``probe_K`` reads samples of q(z^K|x), what the decoder and classifiers receive: it measures the class
+    information a part carries. ``probe_K_mean`` reads the posterior means, a deterministic function of the
+    features: it finds nearly all the class information the features hold in any part that is not
+    constant (a probe on the raw features scores about as high), so it cannot tell the parts apart.
+    """
     from sklearn.linear_model import LogisticRegression
 
-    train, test = image_means(model, data, data.train_idx), image_means(model, data, data.test_seen_idx)
+    with torch.no_grad():
+        train = model.image_latents(data.features[data.train_idx.to(data.device)])
+        test = model.image_latents(data.features[data.test_seen_idx.to(data.device)])
     y_train, y_test = data.labels[data.train_idx].cpu().numpy(), data.labels[data.test_seen_idx].cpu().numpy()
     result = {}
     for key in train:
-        probe = LogisticRegression(max_iter=300).fit(train[key], y_train)
-        result[f"probe_{key}"] = 100 * per_class_accuracy(probe.predict(test[key]), y_test)
+        for name, read in ((f"probe_{key}", lambda part: _sample(*part, generator)), (f"probe_{key}_mean", lambda part: part[0])):
+            inputs = read(train[key]).float().cpu().numpy(), read(test[key]).float().cpu().numpy()
+            probe = LogisticRegression(max_iter=300).fit(inputs[0], y_train)
+            result[name] = 100 * per_class_accuracy(probe.predict(inputs[1]), y_test)
     return result
 
 
@@ -111,7 +125,7 @@ def gzsl_result(model, data, *, seed: int = 0, counts: str = "standard") -> dict
              for g in CALIBRATIONS]
     best = max(sweep, key=lambda row: row["h"])
     result.update({"h_calibrated": best["h"], "calibration": best["calibration"], "calibration_sweep": sweep})
-    result.update(probe_accuracies(model, data))
+    result.update(probe_accuracies(model, data, torch.Generator().manual_seed(seed)))
     result.update(baseline_result(data))
     result.update({"split": data.split, "seen_classes": len(seen), "unseen_classes": len(data.unseen_classes)})
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}

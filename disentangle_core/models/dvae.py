@@ -5,17 +5,20 @@ latent split into a category-distilling part z^t and a category-dispersing part 
   L_SC  = Σ_m CE(f_m(z^t, z^p), y) + CE(f_m(z^t, shuffled z^p), y)   (z^p shuffled across the batch)
   L_MA  = L_CR + β · L_DD,  L_CR = |x - D_x(E_c(c))| + |c - D_c(E_x(x))|,  L_DD = W2 on z^t + W2 on z^p
   L     = L_VAE + γ · L_SC + λ · L_MA
-The shuffling loss makes the label predictable from z^t whatever z^p says, so class information has
-to live in z^t; the final classifier reads z^t only (seen: from image features, unseen: from
+The decoders and the classifiers f_m read the sum z^t + z^p, so a shuffled z^p lands on top of z^t:
+the shuffling loss makes the label predictable from z^t whatever z^p adds, so class information has
+to live in z^t and leave z^p. (``join="concat"`` feeds (z^t, z^p) side by side instead; then f_m can
+simply give z^p zero weight, the loss no longer reaches the encoder's z^p, and nothing keeps the class
+out of it.) The final classifier reads z^t only (seen: from image features, unseen: from
 attributes). No public code exists; the schedules are CADA-VAE's (the KL weight of L_VAE rises to
 ``kl_weight``, λ·L_CR and λβ·L_DD follow CADA's δ and Δ warm-ups). Ablations: ``dispersing_dim=0``
-(no z^t / z^p split), ``gamma=0`` (no shuffling loss).
+(no z^t / z^p split), ``gamma=0`` (no shuffling loss), ``join="concat"``.
 Li, Xu, Wei, Deng, "Generalized Zero-Shot Learning via Disentangled Representation", AAAI 2021.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +36,8 @@ class DVAEConfig:
     num_classes: int = 48
     dataset_size: int = 4320
     latent_dim: int = 64  # z^t, category-distilling: what the final classifier reads
-    dispersing_dim: int = 64  # z^p, category-dispersing; 0 is the ablation without the split
+    dispersing_dim: int | None = None  # z^p, category-dispersing: None is latent_dim; 0 is the ablation without the split
+    join: str = "sum"  # how D_m and f_m read the parts: "sum" (the paper's z^t + z^p) or "concat" (side by side)
     image_encoder_width: int = 1560  # CADA-VAE's widths (the paper: "2-layer MLP" encoders and decoders)
     image_decoder_width: int = 1660
     attribute_encoder_width: int = 1450
@@ -58,11 +62,20 @@ class DVAE(GenerativeModel):
     training_only = ("image_classifier", "attribute_classifier")  # f_x and f_c serve L_SC only
 
     def __init__(self, config: DVAEConfig = DVAEConfig()):
+        if config.dispersing_dim is None:  # as many z^p dimensions as z^t ones
+            config = replace(config, dispersing_dim=config.latent_dim)
         super().__init__(config)
-        cfg, width = config, config.latent_dim + config.dispersing_dim  # (z^t, z^p) side by side
-        self.image_encoder = GaussianMLP(cfg.feature_dim, cfg.image_encoder_width, width)
+        cfg = config
+        if cfg.join not in ("sum", "concat"):
+            raise ValueError(f'join must be "sum" or "concat", got {cfg.join!r}')
+        if cfg.join == "sum" and cfg.dispersing_dim not in (0, cfg.latent_dim):
+            raise ValueError(f"z^t + z^p needs parts of one size: latent_dim {cfg.latent_dim}, "
+                             f"dispersing_dim {cfg.dispersing_dim}")
+        width = cfg.latent_dim + cfg.dispersing_dim if cfg.join == "concat" else cfg.latent_dim  # what D, f read
+        encoded = cfg.latent_dim + cfg.dispersing_dim  # (z^t, z^p) side by side out of each encoder
+        self.image_encoder = GaussianMLP(cfg.feature_dim, cfg.image_encoder_width, encoded)
         self.image_decoder = MLPDecoder(width, cfg.image_decoder_width, cfg.feature_dim)
-        self.attribute_encoder = GaussianMLP(cfg.attribute_dim, cfg.attribute_encoder_width, width)
+        self.attribute_encoder = GaussianMLP(cfg.attribute_dim, cfg.attribute_encoder_width, encoded)
         self.attribute_decoder = MLPDecoder(width, cfg.attribute_decoder_width, cfg.attribute_dim)
         self.image_classifier = nn.Linear(width, cfg.num_classes)
         self.attribute_classifier = nn.Linear(width, cfg.num_classes)
@@ -77,8 +90,15 @@ class DVAE(GenerativeModel):
     def encode(self, x):  # (B, feature_dim) -> mu, logvar (B, latent_dim + dispersing_dim)
         return self.image_encoder(x)
 
+    def joined(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, latent_dim + dispersing_dim) encoder-side latent -> what the decoders and f_m read."""
+        t = self.config.latent_dim
+        if self.config.join == "concat" or not self.config.dispersing_dim:
+            return z
+        return z[:, :t] + z[:, t:]  # z^t + z^p
+
     def decode(self, z):  # (B, latent_dim + dispersing_dim) -> (B, feature_dim)
-        return self.image_decoder(z)
+        return self.image_decoder(self.joined(z))
 
     def image_latents(self, x) -> dict:
         """q(z^t|x) and q(z^p|x) by name: {"t": (mu, logvar), "p": (mu, logvar)} ("p" absent without a split)."""
@@ -92,15 +112,19 @@ class DVAE(GenerativeModel):
         mu_c, logvar_c = self.attribute_encoder(c)
         z_x = reparameterize(mu_x, logvar_x) if self.training else mu_x
         z_c = reparameterize(mu_c, logvar_c) if self.training else mu_c
+        joined_x, joined_c = self.joined(z_x), self.joined(z_c)
         return {"mu_x": mu_x, "logvar_x": logvar_x, "mu_c": mu_c, "logvar_c": logvar_c, "z_x": z_x, "z_c": z_c,
-                "x_from_x": self.image_decoder(z_x), "c_from_c": self.attribute_decoder(z_c),
-                "x_from_c": self.image_decoder(z_c), "c_from_x": self.attribute_decoder(z_x)}
+                "x_from_x": self.image_decoder(joined_x), "c_from_c": self.attribute_decoder(joined_c),
+                "x_from_c": self.image_decoder(joined_c), "c_from_x": self.attribute_decoder(joined_x)}
 
     def shuffling_loss(self, z: torch.Tensor, labels: torch.Tensor, classifier: nn.Module) -> torch.Tensor:
-        """CE of the label from (z^t, z^p) and from (z^t, z^p of another sample of the batch)."""
+        """CE of the label from z^t + z^p and from z^t + the z^p of another sample of the batch.
+
+        ``z`` is the encoder-side (B, latent_dim + dispersing_dim) latent; ``classifier`` reads ``joined``."""
         t = self.config.latent_dim
         shuffled = torch.cat([z[:, :t], z[torch.randperm(len(z), device=z.device), t:]], 1)  # (B, t + p)
-        return F.cross_entropy(classifier(z), labels) + F.cross_entropy(classifier(shuffled), labels)
+        return (F.cross_entropy(classifier(self.joined(z)), labels)
+                + F.cross_entropy(classifier(self.joined(shuffled)), labels))
 
     def loss(self, batch, out, step) -> dict:
         cfg, x, c = self.config, batch["x"], batch["c"]
