@@ -160,7 +160,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                 gr.Markdown(t("gzsl.top"))
                 top = gr.Dataframe(headers=HEADERS, interactive=False, wrap=True, elem_id="gzsl-top")
                 gr.Markdown(t("gzsl.attributes"))
-                ticks = gr.CheckboxGroup([], label="", elem_id="gzsl-ticks")
+                ticks = gr.CheckboxGroup([], label=t("gzsl.attributes"), show_label=False, elem_id="gzsl-ticks")
                 vector = gr.Textbox(label=t("gzsl.vector"), elem_id="gzsl-vector")
                 classify = gr.Button(t("gzsl.classify"), size="sm", elem_id="gzsl-classify")
         gr.Markdown(t("gzsl.maps"))
