@@ -76,8 +76,8 @@ def latent_pca(model, data, points: int, generator: torch.Generator) -> dict:
     labels = data.labels[pick].cpu().numpy()
     maps = {}
     for key, part in model.image_latents(data.features[pick.to(data.device)]).items():
-        points_ = _sample(*part, generator).float().cpu().numpy()
-        centred = points_ - points_.mean(0)
+        drawn = _sample(*part, generator).float().cpu().numpy()
+        centred = drawn - drawn.mean(0)
         _, _, vt = np.linalg.svd(centred, full_matrices=False)  # PCA: the two directions of largest variance
         maps[key] = (centred @ vt[:2].T, labels)
     return maps

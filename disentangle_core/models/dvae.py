@@ -1,8 +1,8 @@
 """The disentangled VAE for GZSL (Li, Xu, Wei, Deng, AAAI 2021): CADA-VAE's two aligned VAEs, each
 latent split into a category-distilling part z^t and a category-dispersing part z^p.
 
-  L_VAE = Σ_m |m - D_m(z^t_m, z^p_m)| + KL(q(z^t|m) || N(0, I)) + α · KL(q(z^p|m) || N(0, I))   m ∈ {x, c}
-  L_SC  = Σ_m CE(f_m(z^t, z^p), y) + CE(f_m(z^t, shuffled z^p), y)   (z^p shuffled across the batch)
+  L_VAE = Σ_m |m - D_m(z^t_m + z^p_m)| + KL(q(z^t|m) || N(0, I)) + α · KL(q(z^p|m) || N(0, I))   m ∈ {x, c}
+  L_SC  = Σ_m CE(f_m(z^t + z^p), y) + CE(f_m(z^t + shuffled z^p), y)   (z^p shuffled across the batch)
   L_MA  = L_CR + β · L_DD,  L_CR = |x - D_x(E_c(c))| + |c - D_c(E_x(x))|,  L_DD = W2 on z^t + W2 on z^p
   L     = L_VAE + γ · L_SC + λ · L_MA
 The decoders and the classifiers f_m read the sum z^t + z^p, so a shuffled z^p lands on top of z^t:
