@@ -205,8 +205,11 @@ PRESETS.update({
     # attribute onto face a's own pixels under a mask, a removal redraws only the masked pixels
     "content_ae_mask_glasses": replace(_content("glasses", "masked content transfer: glasses on procedural faces",
                                                 mask=True), steps=MASK_STEPS, paper=MASK_PAPER),
+    # beards: the same with the blank term (content_ae.py: E2 reads nothing on domain A nor on a removal) and
+    # λ = 0.1; without them D0 drew each beard from E1's leaky code and the mask closed over it (assets/README.md)
     "content_ae_mask_beard": replace(_content("beard", "masked content transfer: beards on procedural faces",
-                                              mask=True), steps=8_000, paper=MASK_PAPER),
+                                              mask=True, blank=0.5, discriminator_weight=0.1),
+                                     steps=8_000, paper=MASK_PAPER),
     # real photographs: CelebA in torchvision's layout (train ... --data-dir DIR, DIR holding celeba/); the
     # GPU is advised; the paper's own setting is --code_size=4 --width=32 --code_channels=512
     # --specific_channels=25 --lr=0.0002 --cycle=0

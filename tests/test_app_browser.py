@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
 # shipped too (a tiny untrained one draws only noise); the tab shows the first, then switches to the second
-FACES_MODELS = ("content_ae_mask_glasses", "content_ae_glasses", "content_ae_beard")
+FACES_MODELS = ("content_ae_mask_glasses", "content_ae_glasses", "content_ae_mask_beard", "content_ae_beard")
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
@@ -265,6 +265,15 @@ def test_content_tab_puts_a_donors_glasses_on_a_face(server):
             before = transfer.get_attribute("src")
             page.locator("#content-attribute label", has_text="the paper's decoder").first.click(timeout=30_000)
             page.wait_for_function(changed, arg=["#content-transfer img", before], timeout=30_000)
+
+            # Beards, with the masked model: the transfer is redrawn.
+            if "content_ae_mask_beard" in available_assets(ASSETS_DIR):
+                before = transfer.get_attribute("src")
+                page.locator("#content-attribute label").filter(has_text=re.compile(r"^\s*beard\s*$")).click(timeout=30_000)
+                page.wait_for_function(changed, arg=["#content-transfer img", before], timeout=30_000)
+                page.locator("#content-grid img").wait_for(timeout=30_000)
+                page.wait_for_timeout(500)
+                page.screenshot(path=ARTIFACTS / "tab_content_beard.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
         finally:
             browser.close()

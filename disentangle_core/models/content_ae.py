@@ -18,7 +18,8 @@ b's masked pixels by D0(E1(b)); b is reconstructed by adding onto D0(E1(b)), so 
 travel through E2. Four changes to that code, each because it failed here on a CPU budget (``loss`` and
 ``forward`` say how): D0 learns from domain A alone; b's attribute is also added onto D0's drawing of b
 as E1 reads it; the mask's area replaces the images added onto themselves; the mask is held open for
-the first ``mask_hold`` steps.
+the first ``mask_hold`` steps. A fifth, ``blank`` (``blank_loss``), let beards transfer: E2 learns to read
+nothing on domain A, and a removal must leave E2 nothing to read.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class ContentAEConfig:
     mask_area: float = 0.05  # weight of the mask's mean area (``mask``; at 0.5 it closed over the glasses too)
     mask_hold: int = 1000  # steps for which the mask stays as it starts (open) while both decoders learn (``mask``)
     mask_warmup: int = 500  # steps after the hold over which the area's weight grows from 0 (``mask``)
+    blank: float = 0.0  # weight of the blank term: E2 reads nothing on domain A nor on a removal (``mask``; see ``blank_loss``)
 
 
 def _widths(width: int, code_size: int) -> tuple[int, ...]:
@@ -100,6 +102,8 @@ class ContentAE(GenerativeModel):
         if not 0 < config.specific_channels < config.code_channels:
             raise ValueError(f"specific_channels must be between 1 and code_channels - 1 ({config.code_channels - 1}), "
                              f"got {config.specific_channels}")
+        if config.blank > 0 and not config.mask:
+            raise ValueError("blank reads b's removal under the mask, so it needs mask=True")
         common = config.code_channels - config.specific_channels
         size = config.code_size
         self.content_encoder = conv_encoder(config.in_channels, config.width, common, size)  # E1
@@ -168,14 +172,18 @@ class ContentAE(GenerativeModel):
         mask_b, content_b = self.attribute(common_b, specific_b)
         # D0 learns from domain A alone, so it never draws the attribute (trained on b too, it drew the
         # glasses from E1's code and the mask closed within 500 steps)
-        base_b = self.decode(common_b).detach()
+        drawn_b = self.decode(common_b)
+        base_b = drawn_b.detach()
         mask_a, _ = self.attribute(common_a, self._zeros(common_a))
         # b's attribute added back onto D0's drawing of b, whose E1 code is a domain-A one, as in a transfer
         mask_r, content_r = self.attribute(self.content_encoder(base_b), specific_b)
         if hold_mask:
             mask_a, mask_b, mask_r = mask_a.detach(), mask_b.detach(), mask_r.detach()
-        return {**out, "x_b_hat": base_b + mask_b * (content_b - base_b), "content_b": content_b,
-                "mask_a": mask_a, "mask_b": mask_b, "x_b_readded": base_b + mask_r * (content_r - base_b)}
+        out = {**out, "x_b_hat": base_b + mask_b * (content_b - base_b), "content_b": content_b,
+               "mask_a": mask_a, "mask_b": mask_b, "x_b_readded": base_b + mask_r * (content_r - base_b)}
+        if self.config.blank > 0:  # b's removal, with gradients into D0 and the mask
+            out["removal_b"] = x_b + mask_b * (drawn_b - x_b)
+        return out
 
     def loss(self, batch, out, step) -> dict:
         """The auto-encoder's objective: both reconstructions and the flipped-label domain loss that makes
@@ -216,6 +224,9 @@ class ContentAE(GenerativeModel):
             recon_b = 4 * (out["x_b_hat"].float() - batch["x_b"]).pow(2).mean()
             total = recon_a + recon_b + cfg.discriminator_weight * confusion
             terms = {"recon_a": recon_a, "recon_b": recon_b, "confusion": confusion}
+        if cfg.blank > 0:
+            terms["blank"] = self.blank_loss(batch["x_a"], out["removal_b"], out["specific_b"])
+            total = total + cfg.blank * terms["blank"]
         if cfg.cycle > 0:  # pairs a_i with b_i: two unrelated faces of the batch
             common_a, specific_b = out["common_a"].detach().float(), out["specific_b"].detach().float()
             hold = cfg.mask and step < cfg.mask_hold
@@ -225,6 +236,26 @@ class ContentAE(GenerativeModel):
                               + (specific_ab.float() - specific_b).abs().mean() / (specific_b.abs().mean() + 1e-6))
             total = total + cfg.cycle * terms["cycle"]
         return {"loss": total, **terms}
+
+    def blank_loss(self, x_a, removal_b, specific_b) -> torch.Tensor:
+        """The blank term (beyond both papers; ``mask`` only). E2 reads no attribute on a face of domain A,
+        as the zero specific code the method gives it says: mean |E2(a)| / mean |E2(b)|, with the gradient
+        through both, so E2 can lower it only by reading what b has and a has not (shrinking its code
+        lowers both). And E2 reads no attribute on b's removal: mean |E2(removal of b)| / mean |E2(b)|, E2
+        held fixed there (no gradient into its weights, so it cannot learn to overlook a removal), so the
+        gradient moves the removal alone, through the mask and D0, towards where the attribute is still
+        drawn. Without it, on beards D0 drew part of each beard from E1's leaky code, E2 read a and b alike,
+        and the mask closed over the beard."""
+        size_b = specific_b.float().abs().mean() + 1e-6
+        return (self.specific_reading(x_a) / size_b
+                + self.specific_reading(removal_b, critic=True) / size_b.detach())
+
+    def specific_reading(self, x, critic: bool = False) -> torch.Tensor:
+        """Mean |E2(x)|; ``critic``: with E2's weights held fixed, so the gradient reaches x alone."""
+        if not critic:
+            return self.specific_encoder(x).float().abs().mean()
+        frozen = {name: p.detach() for name, p in self.specific_encoder.named_parameters()}
+        return torch.func.functional_call(self.specific_encoder, frozen, (x,)).float().abs().mean()
 
     def domain_loss(self, common_a, common_b, flipped: bool = False) -> torch.Tensor:
         """BCE of the discriminator with A labelled 0 and B labelled 1 (``flipped``: the encoder's target)."""
