@@ -217,6 +217,14 @@ PRESETS.update({
                                          dataset="celeba", steps=100_000),
     "content_ae_celeba_beard": replace(_content("beard", "content-addition auto-encoder: beards on CelebA"),
                                        dataset="celeba", steps=100_000),
+    # the masked model on real photographs, from the beard recipe (blank 0.5, λ = 0.1): with the glasses
+    # recipe the mask closed as soon as it was released, on photos
+    "content_ae_mask_celeba_glasses": replace(
+        _content("glasses", "masked content transfer: glasses on CelebA photos", mask=True, blank=0.5,
+                 discriminator_weight=0.1), dataset="celeba", steps=30_000, paper=MASK_PAPER),
+    "content_ae_mask_celeba_beard": replace(
+        _content("beard", "masked content transfer: beards on CelebA photos", mask=True, blank=0.5,
+                 discriminator_weight=0.1), dataset="celeba", steps=30_000, paper=MASK_PAPER),
 })
 
 

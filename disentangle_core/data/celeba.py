@@ -121,7 +121,11 @@ def find_celeba(data_dir) -> Path:
 
 
 def load_image(path: Path, image_size: int) -> torch.Tensor:
-    """One aligned CelebA JPEG -> its central 178x178 square resized to (3, image_size, image_size) in [0, 1]."""
+    """One CelebA JPEG -> the central square of its shorter side resized to (3, image_size, image_size) in [0, 1].
+
+    On an aligned 178x218 photo that square is rows 20-197, the face; a copy already cropped to that
+    square (at any size, such as 64x64) is only resized.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"CelebA image not found: {path}")
     try:
@@ -130,11 +134,11 @@ def load_image(path: Path, image_size: int) -> torch.Tensor:
     except OSError as e:
         raise ValueError(f"{path} is not a readable image ({e})") from None
     width, height = image.size
-    if width < CROP or height < CROP:
-        raise ValueError(f"{path} is {width}x{height}; aligned CelebA images are 178x218 and are cropped to 178x178")
-    left, top = (width - CROP) // 2, (height - CROP) // 2  # (0, 20) for 178x218
-    square = image.crop((left, top, left + CROP, top + CROP))
-    square = square.resize((image_size, image_size), Image.BILINEAR)  # PIL widens the filter when shrinking
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2  # (0, 20) for 178x218
+    square = image.crop((left, top, left + side, top + side))
+    if side != image_size:
+        square = square.resize((image_size, image_size), Image.BILINEAR)  # PIL widens the filter when shrinking
     return torch.from_numpy(np.asarray(square).copy()).permute(2, 0, 1).float() / 255.0  # (3, S, S)
 
 

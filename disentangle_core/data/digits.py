@@ -5,8 +5,9 @@
 - torchvision's layout (``train-`` and ``t10k-images-idx3-ubyte``, 60,000 + 10,000 digits), given as the
   ``MNIST/raw`` folder or as the root that ``torchvision.datasets.MNIST(root)`` downloaded into (never
   downloads anything);
-- a single pair of files, such as ``../shared/data/mnist`` (the first 8,000 digits of the official test
-  set): ``split="train"`` is all but the last ``heldout`` digits, ``split="test"`` the last ``heldout``.
+- a single pair of files: a ``train-`` pair holds only training digits and a ``t10k-``/``test`` pair only
+  test digits (such as the first 8,000 digits of the official test set), unless ``heldout=N`` cuts the
+  pair in two: ``split="train"`` is then all but the last ``N`` digits, ``split="test"`` the last ``N``.
 
 Images stay uint8 on ``device`` (8,000 digits are 6 MB) and become floats in [0, 1] per batch, so a
 batch is one index on the training device, as in ``data/dsprites.py``.
@@ -141,7 +142,8 @@ class MNISTDigits:
 
     ``data_dir`` defaults to ``$DIGITS_DATA_DIR``, else ``../shared/data/mnist`` beside the project.
     A folder with a ``train`` and a ``t10k``/``test`` pair splits by file (``heldout`` is then unused);
-    a folder with one pair keeps its last ``heldout`` digits as the test split. ``split="all"`` is every
+    a folder with one pair is all of one split, named by its files, unless ``heldout`` keeps its last
+    ``heldout`` digits as the test split. ``split="all"`` is every
     digit (train then test).
     """
 
@@ -149,7 +151,7 @@ class MNISTDigits:
     image_shape = (1, IMAGE_SIZE, IMAGE_SIZE)
     num_classes = NUM_CLASSES
 
-    def __init__(self, data_dir=None, split: str = "train", heldout: int = 2000, device: str | torch.device = "cpu"):
+    def __init__(self, data_dir=None, split: str = "train", heldout: int | None = None, device: str | torch.device = "cpu"):
         if split not in SPLITS:
             raise ValueError(f"unknown digits split {split!r}; choose from: {', '.join(SPLITS)}")
         self.data_dir = Path(data_dir) if data_dir is not None else _default_data_dir()
@@ -157,11 +159,18 @@ class MNISTDigits:
         pairs = find_idx_files(self.data_dir)
         if len(pairs) == 1:
             images, labels = load_pair(*pairs[0])
-            if split != "all" and not 0 < heldout < len(images):
-                raise ValueError(f"heldout must be between 1 and {len(images) - 1} for the {len(images)} digits "
-                                 f"of {pairs[0][0]}, got {heldout}")
-            cut = {"train": slice(0, len(images) - heldout), "test": slice(len(images) - heldout, None),
-                   "all": slice(None)}[split]
+            role = _role(pairs[0][0])
+            if heldout is not None:  # one pair cut in two: its last ``heldout`` digits are the test split
+                if split != "all" and not 0 < heldout < len(images):
+                    raise ValueError(f"heldout must be between 1 and {len(images) - 1} for the {len(images)} "
+                                     f"digits of {pairs[0][0]}, got {heldout}")
+                cut = {"train": slice(0, len(images) - heldout), "test": slice(len(images) - heldout, None),
+                       "all": slice(None)}[split]
+            elif split in ("all", role):  # a train pair is all training digits, a test pair all test digits
+                cut = slice(None)
+            else:
+                raise ValueError(f"{self.data_dir} holds only {role} digits ({pairs[0][0].name}), no {split} "
+                                 f"split; pass a folder with a {split} pair, or heldout=N to cut one pair in two")
             images, labels, self.files = images[cut], labels[cut], list(pairs[0])
         else:
             roles = {_role(pair[0]): pair for pair in pairs}
@@ -255,13 +264,13 @@ class ProceduralDigits:
 
 
 def build_heldout_sample(data_dir=None, path=ASSETS_DIR / HELDOUT_SAMPLE, per_class: int = 10) -> Path:
-    """Write the shipped sample: the first ``per_class`` of each digit, in order, of the held-out split.
+    """Write the shipped sample: the first ``per_class`` of each digit, in order, of the last 2,000 test digits.
 
     Rebuild it with ``python -c "from disentangle_core.data.digits import build_heldout_sample as b; b()"``
     (reads ``../shared/data/mnist``). Saved: ``images`` (100, 28, 28) uint8 and ``labels`` (100,) uint8,
-    sorted by digit, and ``rows`` (100,) int64, their indices in ``MNISTDigits(split="test")``.
+    sorted by digit, and ``rows`` (100,) int64, their indices in those 2,000 digits.
     """
-    heldout = MNISTDigits(data_dir, split="test")
+    heldout = MNISTDigits(data_dir, split="test", heldout=2000)
     labels = heldout.labels.cpu().numpy()
     rows = np.concatenate([np.flatnonzero(labels == digit)[:per_class] for digit in range(NUM_CLASSES)])
     np.savez_compressed(path, images=heldout.images.cpu().numpy()[rows], labels=labels[rows].astype(np.uint8),

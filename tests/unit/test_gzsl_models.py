@@ -8,7 +8,7 @@ from disentangle_core.data import GZSLFeatures
 from disentangle_core.losses import wasserstein2
 from disentangle_core.models import build_model
 from disentangle_core.train import train
-from test_gzsl_data import write_xlsa17
+from gzsl_fixtures import write_xlsa17
 
 TINY = {"image_encoder_width": 16, "image_decoder_width": 16, "attribute_encoder_width": 8,
         "attribute_decoder_width": 8, "latent_dim": 4}

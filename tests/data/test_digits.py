@@ -324,9 +324,12 @@ def shared_mnist(shared_data):
 def test_real_shared_mnist(shared_mnist, monkeypatch):
     monkeypatch.delenv("DIGITS_DATA_DIR", raising=False)
     every = MNISTDigits(shared_mnist, split="all")
-    train, test = MNISTDigits(), MNISTDigits(split="test")  # the default folder is ../shared/data/mnist
-    assert (len(every), len(train), len(test)) == (8000, 6000, 2000)
-    assert torch.equal(torch.cat([train.images, test.images]), every.images)
+    test = MNISTDigits(shared_mnist, split="test")  # a folder of test digits: all of them are the test split
+    train = MNISTDigits(shared_mnist, split="train", heldout=2000)  # or one pair cut in two
+    assert (len(every), len(test), len(train)) == (8000, 8000, 6000)
+    assert torch.equal(test.images, every.images) and torch.equal(train.images, every.images[:6000])
+    with pytest.raises(ValueError, match="holds only test digits"):
+        MNISTDigits(shared_mnist, split="train")
     assert every.images.shape == (8000, 28, 28) and every.images.dtype == torch.uint8
     assert every.labels.dtype == torch.int64 and set(every.labels.tolist()) == set(range(10))
     assert every.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the official test set's first digits
@@ -344,7 +347,7 @@ def test_real_shared_mnist(shared_mnist, monkeypatch):
 
 @pytest.mark.slow
 def test_heldout_sample_holds_the_first_ten_of_each_digit_of_the_heldout_split(shared_mnist, tmp_path):
-    heldout = MNISTDigits(shared_mnist, split="test")
+    heldout = MNISTDigits(shared_mnist, split="test", heldout=2000)
     with np.load(ASSETS_DIR / HELDOUT_SAMPLE, allow_pickle=False) as f:
         rows, images, labels = f["rows"], f["images"], f["labels"]
     assert np.array_equal(heldout.images.numpy()[rows], images)

@@ -21,7 +21,7 @@ from app_helpers import app_torch_threads, free_port, tiny_assets_dir, tiny_gzsl
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
 # shipped too (a tiny untrained one draws only noise); the tab shows the first, then switches to the second
 FACES_MODELS = ("content_ae_mask_glasses", "content_ae_glasses", "content_ae_mask_beard", "content_ae_beard")

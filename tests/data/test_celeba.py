@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -233,7 +234,6 @@ def test_broken_files_get_one_sentence_naming_the_file(celeba_copy, case):
     (None, FileNotFoundError, "CelebA image not found"),
     (b"not a jpeg", ValueError, "is not a readable image"),
     ("truncated", ValueError, "is not a readable image"),
-    ("small", ValueError, "is 100x120"),
 ])
 def test_bad_images_are_named_when_read(celeba_copy, content, error, fragment):
     path = celeba_copy / "celeba" / "img_align_celeba" / "000004.jpg"  # the second glasses image of train
@@ -242,8 +242,6 @@ def test_bad_images_are_named_when_read(celeba_copy, content, error, fragment):
         path.unlink()
     elif content == "truncated":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    elif content == "small":
-        Image.new("RGB", (100, 120)).save(path)
     else:
         path.write_bytes(content)
     data.images("b", [0])  # 000001.jpg is fine
@@ -251,6 +249,22 @@ def test_bad_images_are_named_when_read(celeba_copy, content, error, fragment):
         data.images("b", [0, 1])
     message = str(info.value)
     assert fragment in message and str(path) in message and "\n" not in message
+
+
+def test_images_of_any_size_give_their_central_square(tmp_path):
+    """A full aligned photo (178x218) and a copy already cut to its square (64x64) read alike."""
+    from disentangle_core.data.celeba import load_image
+
+    rng = np.random.default_rng(0)
+    full = rng.integers(0, 256, (218, 178, 3), dtype=np.uint8)
+    Image.fromarray(full).save(tmp_path / "full.png")
+    Image.fromarray(full[20:198]).resize((64, 64), Image.BILINEAR).save(tmp_path / "square.png")
+    Image.fromarray(full[:100, :60]).save(tmp_path / "small.png")  # any size: the square of its shorter side
+    a, b = load_image(tmp_path / "full.png", 64), load_image(tmp_path / "square.png", 64)
+    assert a.shape == b.shape == (3, 64, 64)
+    assert torch.equal(a, b)  # the same crop, the same resize
+    small = load_image(tmp_path / "small.png", 32)
+    assert small.shape == (3, 32, 32)
 
 
 @pytest.mark.parametrize("options, fragments", [
