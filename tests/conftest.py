@@ -24,8 +24,14 @@ def tiny_data():
 
 
 @pytest.fixture
-def shared_data():
-    """The real third-party files beside the project (present on development machines and in CI)."""
+def shared_data(monkeypatch):
+    """The real third-party files beside the project (present on development machines and in CI).
+
+    The package knows no path outside itself: this fixture is how tests find these files, and it points
+    ``$DIGITS_DATA_DIR`` at their MNIST folder for code that reads the digits' default folder.
+    """
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA}")
+    if (SHARED_DATA / "mnist").is_dir():
+        monkeypatch.setenv("DIGITS_DATA_DIR", str(SHARED_DATA / "mnist"))
     return SHARED_DATA

@@ -27,16 +27,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..checkpoints import ASSETS_DIR
 from . import digit_fonts
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
 DATA_DIR_ENV = "DIGITS_DATA_DIR"
-SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
 IMAGES_TAG, LABELS_TAG = "images-idx3-ubyte", "labels-idx1-ubyte"
 IDX_IMAGES, IDX_LABELS = 2051, 2049  # magic numbers: 0x0803 = uint8 with 3 dims, 0x0801 = uint8 with 1 dim
 SPLITS = ("train", "test", "all")
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 HELDOUT_SAMPLE = "mnist_heldout_sample.npz"
 
 
@@ -112,8 +111,6 @@ def find_idx_files(data_dir) -> list[tuple[Path, Path]]:
 def _default_data_dir() -> Path:
     if os.environ.get(DATA_DIR_ENV):
         return Path(os.environ[DATA_DIR_ENV])
-    if SHARED_MNIST.is_dir():
-        return SHARED_MNIST
     raise FileNotFoundError(f"no MNIST folder given; pass --data-dir (data_dir=) with a folder of MNIST IDX "
                             f"files, or set {DATA_DIR_ENV}")
 
@@ -140,7 +137,7 @@ def _role(images_path: Path) -> str:
 class MNISTDigits:
     """Real MNIST digits from a folder of IDX files; batches ``{"x": (B, 1, 28, 28), "labels": (B,)}``.
 
-    ``data_dir`` defaults to ``$DIGITS_DATA_DIR``, else ``../shared/data/mnist`` beside the project.
+    ``data_dir`` defaults to ``$DIGITS_DATA_DIR``; with neither, a FileNotFoundError says to pass one.
     A folder with a ``train`` and a ``t10k``/``test`` pair splits by file (``heldout`` is then unused);
     a folder with one pair is all of one split, named by its files, unless ``heldout`` keeps its last
     ``heldout`` digits as the test split. ``split="all"`` is every
@@ -267,8 +264,8 @@ def build_heldout_sample(data_dir=None, path=ASSETS_DIR / HELDOUT_SAMPLE, per_cl
     """Write the shipped sample: the first ``per_class`` of each digit, in order, of the last 2,000 test digits.
 
     Rebuild it with ``python -c "from disentangle_core.data.digits import build_heldout_sample as b; b()"``
-    (reads ``../shared/data/mnist``). Saved: ``images`` (100, 28, 28) uint8 and ``labels`` (100,) uint8,
-    sorted by digit, and ``rows`` (100,) int64, their indices in those 2,000 digits.
+    (reads ``$DIGITS_DATA_DIR``: the kit's folder of MNIST test digits). Saved: ``images`` (100, 28, 28) uint8
+    and ``labels`` (100,) uint8, sorted by digit, and ``rows`` (100,) int64, their indices in those 2,000 digits.
     """
     heldout = MNISTDigits(data_dir, split="test", heldout=2000)
     labels = heldout.labels.cpu().numpy()
@@ -281,7 +278,7 @@ def build_heldout_sample(data_dir=None, path=ASSETS_DIR / HELDOUT_SAMPLE, per_cl
 def heldout_sample(assets_dir=ASSETS_DIR) -> dict:
     """The 100 shipped held-out MNIST digits: ``{"x": (100, 1, 28, 28) floats in [0, 1], "labels": (100,)}``.
 
-    Ten of each digit, sorted by digit, from the last 2,000 of ``../shared/data/mnist`` (no shipped model
+    Ten of each digit, sorted by digit, from the last 2,000 of the kit's MNIST test digits (no shipped model
     saw them in training); see ``build_heldout_sample`` for how the file was made.
     """
     path = Path(assets_dir) / HELDOUT_SAMPLE

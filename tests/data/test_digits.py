@@ -198,11 +198,8 @@ def test_default_folder_comes_from_the_environment(tmp_path, monkeypatch):
     assert len(MNISTDigits(heldout=4)) == 6
 
 
-def test_no_folder_anywhere_says_to_pass_data_dir(tmp_path, monkeypatch):
-    import disentangle_core.data.digits as digits
-
+def test_no_folder_anywhere_says_to_pass_data_dir(monkeypatch):
     monkeypatch.delenv("DIGITS_DATA_DIR", raising=False)
-    monkeypatch.setattr(digits, "SHARED_MNIST", tmp_path / "absent")
     with pytest.raises(FileNotFoundError) as info:
         MNISTDigits()
     one_sentence_naming(info, "--data-dir")
