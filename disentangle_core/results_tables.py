@@ -1,0 +1,245 @@
+"""The results tables of the docs, written from the shipped cards so that a number lives in one place.
+
+Each table sits in a Markdown file between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``; the prose
+around it is written by hand and refers to it. ``python -m disentangle_core.results_tables`` rewrites every
+table after an asset is published (``checkpoints.write_assets_readme`` writes the asset table of
+``assets/README.md``); ``tests/assets/test_results_tables.py`` checks that the committed files match.
+
+The GZSL seeds table also reads ``docs/results/gzsl_seeds.json``: the rows of
+``benchmarks/gzsl_table.py`` that are no shipped asset (seeds 1 and 2, the ablations) and each preset's
+mean ± std over seeds, as that benchmark printed them (computed from unrounded values).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from .checkpoints import ASSETS_DIR, available_assets, load_card
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+GZSL_SEEDS = DOCS / "results" / "gzsl_seeds.json"
+
+
+def _cards(models: tuple[str, ...], datasets: tuple[str, ...]) -> dict[str, dict]:
+    """The cards of the shipped assets of these models trained on these datasets, by asset name."""
+    cards = {name: load_card(name, ASSETS_DIR) for name in available_assets(ASSETS_DIR)}
+    return {name: card for name, card in cards.items() if card["model"] in models and card.get("dataset") in datasets}
+
+
+def _value(metrics: dict, key: str) -> str:
+    return str(metrics[key]) if key in metrics else "-"
+
+
+def _pct(fraction: float, places: str = "0.1") -> str:
+    """A card's fraction (three decimals) as a percentage, halves rounded up as the docs always did."""
+    return f"{(Decimal(str(fraction)) * 100).quantize(Decimal(places), ROUND_HALF_UP)}%"
+
+
+# ---- dSprites ------------------------------------------------------------------------------------
+
+DSPRITES_COLUMNS = (
+    "recon_nll",
+    "kl",
+    "active_latents",
+    "mig",
+    "factor_vae",
+    "beta_vae",
+    "dci_disentanglement",
+    "dci_completeness",
+    "dci_informativeness",
+    "sap",
+)
+
+
+def dsprites_table() -> list[str]:
+    rows = [
+        "| asset | what | steps | " + " | ".join(DSPRITES_COLUMNS) + " |",
+        "|---|---|---|" + "---|" * len(DSPRITES_COLUMNS),
+    ]
+    for name, card in _cards(("autoencoder", "beta_vae", "beta_tcvae", "factor_vae"), ("dsprites",)).items():
+        values = " | ".join(_value(card["metrics"], key) for key in DSPRITES_COLUMNS)
+        rows.append(f"| `{name}` | {card['summary']} | {card['steps']:,} | {values} |")
+    return rows
+
+
+# ---- digits --------------------------------------------------------------------------------------
+
+
+def digits_table() -> list[str]:
+    rows = [
+        "| asset | steps | seed | categorical accuracy | slant \\|ρ\\| (code) | ink \\|ρ\\| (code) | recon (nats) | KL (nats) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, card in _cards(("infogan", "joint_vae"), ("mnist", "digits")).items():
+        m = card["metrics"]
+        rows.append(
+            f"| `{name}` | {card['steps']:,} | {card['seed']} | {_pct(m['categorical_accuracy'])} | "
+            f"{m['slant_spearman']} ({m['slant_code']}) | {m['ink_spearman']} ({m['ink_code']}) | "
+            f"{_value(m, 'recon_nll')} | {_value(m, 'kl')} |"
+        )
+    return rows
+
+
+def digits_seeds_table() -> list[str]:
+    """The seeds trained side by side for ``infogan_mnist`` (its card's ``seeds``); the best one ships."""
+    rows = [
+        "| seed | shipped | categorical accuracy | slant \\|ρ\\| (code) | ink \\|ρ\\| (code) |",
+        "|---|---|---|---|---|",
+    ]
+    for run in load_card("infogan_mnist", ASSETS_DIR)["seeds"]:
+        rows.append(
+            f"| {run['seed']} | {'yes' if run['published'] else ''} | {_pct(run['categorical_accuracy'])} | "
+            f"{run['slant_spearman']} ({run['slant_code']}) | {run['ink_spearman']} ({run['ink_code']}) |"
+        )
+    return rows
+
+
+def digits_by_step_table(name: str) -> list[str]:
+    """Categorical accuracy on the held-out digits at the run's intermediate checkpoints (``by_step``)."""
+    steps = load_card(name, ASSETS_DIR)["by_step"]
+    return [
+        "| step | " + " | ".join(f"{s['step']:,}" for s in steps) + " |",
+        "|---|" + "---|" * len(steps),
+        "| categorical accuracy | " + " | ".join(_pct(s["categorical_accuracy"]) for s in steps) + " |",
+    ]
+
+
+# ---- faces (content addition) --------------------------------------------------------------------
+
+CONTENT_TARGET = "| target | | ≥ 28 dB | (baseline) | ≥ 30 dB | | ≥ 95% / ≥ 95% | ≈ 50% |"
+
+
+def content_table() -> list[str]:
+    header = (
+        "| asset | steps | transfer PSNR / SSIM | face a unchanged | identity PSNR | removal PSNR | "
+        "success: transfer / removal | leakage |"
+    )
+    rows = [header, "|---|---|---|---|---|---|---|---|", CONTENT_TARGET]
+    for name, card in _cards(("content_ae", "masked_content_ae"), ("faces",)).items():
+        m = card["metrics"]
+        rows.append(
+            f"| `{name}` | {card['steps']:,} | {m['transfer_psnr']:.1f} dB / {m['transfer_ssim']:.3f} | "
+            f"{card['unchanged_psnr']:.1f} dB | {m['identity_psnr']:.1f} dB | {m['removal_psnr']:.1f} dB | "
+            f"{_pct(m['success_transfer'])} / {_pct(m['success_removal'])} | {_pct(m['leakage'])} |"
+        )
+    return rows
+
+
+def content_by_step_table(name: str) -> list[str]:
+    """The held-out measurements of a content model at its intermediate checkpoints (``by_step``)."""
+    steps = load_card(name, ASSETS_DIR)["by_step"]
+    lines = (
+        ("transfer PSNR", lambda s: f"{s['transfer_psnr']:.1f}"),
+        ("success: transfer", lambda s: _pct(s["success_transfer"], "1")),
+        ("success: removal", lambda s: _pct(s["success_removal"], "1")),
+        ("identity PSNR", lambda s: f"{s['identity_psnr']:.1f}"),
+        ("leakage", lambda s: _pct(s["leakage"], "1")),
+    )
+    return ["| step | " + " | ".join(f"{s['step']:,}" for s in steps) + " |", "|---|" + "---|" * len(steps)] + [
+        f"| {label} | " + " | ".join(cell(s) for s in steps) + " |" for label, cell in lines
+    ]
+
+
+# ---- GZSL ----------------------------------------------------------------------------------------
+
+GZSL_HEADER = [
+    (
+        "| preset | seed | U | S | H | best H over epochs (test: optimistic) | H calibrated | seen->unseen % | "
+        "probe z^t / z | probe z^p |"
+    ),
+    "|---|---|---|---|---|---|---|---|---|---|",
+]
+
+
+def _gzsl_seed_row(run: dict) -> str:
+    probe_p = f"{run['probe_p']:.1f}" if "probe_p" in run else "-"
+    return (
+        f"| `{run['preset']}` | {run['seed']} | {run['u']:.1f} | {run['s']:.1f} | {run['h']:.1f} | "
+        f"{run['best_h']:.1f} (epoch {run['best_epoch']}) | {run['h_calibrated']:.1f} | {run['seen_to_unseen']:.1f} | "
+        f"{run['probe']:.1f} | {probe_p} |"
+    )
+
+
+def _card_run(name: str, epochs: int) -> dict:
+    """Seed 0 of a shipped GZSL preset, from its card (the benchmark's seed-0 run is the asset)."""
+    card = load_card(name, ASSETS_DIR)
+    m = card["metrics"]
+    run = {
+        "preset": name,
+        "seed": card["seed"],
+        **m,
+        "best_h": m["h"],
+        "best_epoch": epochs,
+        "probe": m.get("probe_t", m.get("probe_z")),
+    }
+    return run
+
+
+def gzsl_table(seeds_file: Path = GZSL_SEEDS) -> list[str]:
+    record = json.loads(Path(seeds_file).read_text())
+    shipped = set(available_assets(ASSETS_DIR))
+    rows = list(GZSL_HEADER)
+    for preset, summary in record["presets"].items():
+        runs = [run for run in record["runs"] if run["preset"] == preset]
+        if preset in shipped:
+            runs = [_card_run(preset, summary["epochs"])] + runs
+        rows += [_gzsl_seed_row(run) for run in sorted(runs, key=lambda r: r["seed"])]
+        ms = summary["mean_std"]
+        rows.append(
+            f"| **`{preset}`** | mean ± std | {ms['u']} | {ms['s']} | **{ms['h']}** | {ms['best_h']} | "
+            f"{ms['h_calibrated']} | {ms['seen_to_unseen']} | {ms['probe']} | {ms.get('probe_p', '-')} |"
+        )
+    card = load_card("dvae_gzsl", ASSETS_DIR)
+    rows.append(
+        f"| attribute-compatibility baseline | - | {card['baseline_u']:.1f} | {card['baseline_s']:.1f} | "
+        f"{card['baseline_h']:.1f} | | | | | |"
+    )
+    return rows
+
+
+# ---- where each table goes -----------------------------------------------------------------------
+
+TABLES: dict[str, dict[str, Callable[[], list[str]]]] = {
+    "docs/results/dsprites.md": {"dsprites-table": dsprites_table},
+    "docs/results/digits.md": {
+        "digits-table": digits_table,
+        "infogan-seeds": digits_seeds_table,
+        "infogan-by-step": lambda: digits_by_step_table("infogan_mnist"),
+        "joint-vae-by-step": lambda: digits_by_step_table("joint_vae_mnist"),
+    },
+    "docs/results/faces.md": {
+        "content-table": content_table,
+        "mask-glasses-by-step": lambda: content_by_step_table("content_ae_mask_glasses"),
+        "mask-beard-by-step": lambda: content_by_step_table("content_ae_mask_beard"),
+    },
+    "docs/results/gzsl.md": {"gzsl-table": gzsl_table},
+}
+
+
+def fill(text: str, tables: dict[str, Callable[[], list[str]]]) -> str:
+    """``text`` with every table of ``tables`` written between its markers."""
+    for marker, table in tables.items():
+        begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+        if begin not in text or end not in text:
+            raise ValueError(f"the markers {begin} ... {end} are missing from the file that should hold the table")
+        head, rest = text.split(begin, 1)
+        text = head + begin + "\n" + "\n".join(table()) + "\n" + end + rest.split(end, 1)[1]
+    return text
+
+
+def expected(root: Path = ROOT) -> dict[Path, str]:
+    """Each file that holds tables, as the cards say it should read."""
+    return {root / path: fill((root / path).read_text(), tables) for path, tables in TABLES.items()}
+
+
+def write_tables(root: Path = ROOT) -> None:
+    for path, text in expected(root).items():
+        path.write_text(text)
+
+
+if __name__ == "__main__":
+    write_tables()
