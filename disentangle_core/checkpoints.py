@@ -22,7 +22,16 @@ from safetensors.torch import save_file
 
 from .models import build_model
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+def _assets_dir() -> Path:
+    """The shipped checkpoints: ``disentangle_core/assets/`` once installed (pyproject.toml maps the top-level
+    ``assets/`` there as package data), else ``assets/`` beside the package in a checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "assets"
+    return installed if installed.is_dir() else package.parent / "assets"
+
+
+ASSETS_DIR = _assets_dir()
 MANIFEST = "manifest.json"
 
 
