@@ -37,8 +37,9 @@ from PIL import Image  # noqa: E402
 
 import demo_app  # noqa: E402
 
-from disentangle_core.app import traversal_tab  # noqa: E402
+from disentangle_core.app import dsprites_tab  # noqa: E402
 from disentangle_core.app.common import ModelCache  # noqa: E402
+from disentangle_core.app.dsprites_views import DSpritesViews  # noqa: E402
 from disentangle_core.checkpoints import ASSETS_DIR, available_assets, publish, save_model  # noqa: E402
 from disentangle_core.models import build_model  # noqa: E402
 from disentangle_core.presets import PRESETS  # noqa: E402
@@ -65,18 +66,18 @@ def untrained_assets() -> Path:
 
 def callback_latency(assets: Path, repeats: int) -> dict:
     torch.set_num_threads(demo_app.TORCH_THREADS)  # as in the app
-    cache = ModelCache(assets)
-    outputs = traversal_tab.from_index(cache, MODEL, 1234)  # loads the model (not timed)
+    views = DSpritesViews(ModelCache(assets))
+    outputs = dsprites_tab.from_index(views, MODEL, 1234)  # loads the model (not timed)
     code = outputs[1]
     values = [u["value"] for u in outputs[5:] if u.get("visible")]
     values[0] = values[0] + 0.5
     timings = {"preview": [], "refresh": []}
     for _ in range(repeats + 3):
-        for name, fn in (("preview", traversal_tab.preview), ("refresh", traversal_tab.refresh)):
+        for name, fn in (("preview", dsprites_tab.preview), ("refresh", dsprites_tab.refresh)):
             start = time.perf_counter()
-            fn(cache, MODEL, code, *values)
+            fn(views, MODEL, code, *values)
             timings[name].append(time.perf_counter() - start)
-    grid = traversal_tab.refresh(cache, MODEL, code, *values)[1]
+    grid = dsprites_tab.refresh(views, MODEL, code, *values)[1]
     return {"preview_one_image": percentiles(timings["preview"][3:]),
             "refresh_image_and_10x8_grid": percentiles(timings["refresh"][3:]),
             "grid_pixels": list(Image.open(grid).size)}
@@ -155,7 +156,7 @@ async def _load_run(port: int, clients: int, calls: int) -> dict:
             session = BrowserSession(http, root, fn_indices)
             outputs = await session.call("from_index", MODEL, 1000 + i)  # this visitor's image
             values = [u["value"] for u in outputs[5:] if u.get("visible")]
-            values += [0.0] * (traversal_tab.MAX_SLIDERS - len(values))
+            values += [0.0] * (dsprites_tab.MAX_SLIDERS - len(values))
             await ready.wait()
             for k in range(calls):
                 values[0] = -2.0 + 4.0 * k / max(1, calls - 1)  # drag the first slider across

@@ -102,12 +102,12 @@ def tiny_gzsl_asset(folder, cache_root) -> str:
 
 
 def tiny_content_asset(folder, attribute: str = "glasses", metrics: dict | None = None, name: str | None = None,
-                       **config) -> str:
+                       model_name: str = "content_ae", **config) -> str:
     """An untrained tiny content-addition model for ``attribute`` (``content_ae_<attribute>`` unless ``name``
     is given), published into ``folder`` with a faces card (and ``metrics`` if given); returns the asset name.
     The tab's shapes and checks need no training."""
     torch.manual_seed(0)
-    model = build_model("content_ae", width=4, code_channels=8, specific_channels=2, **config)
+    model = build_model(model_name, width=4, code_channels=8, specific_channels=2, **config)
     name = name or f"content_ae_{attribute}"
     model_file = folder / f"{name}.trained.safetensors"
     save_model(model_file, model, {"preset": name, "steps": 0, "hardware": "test", "dataset": "faces",

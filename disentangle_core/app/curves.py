@@ -2,14 +2,14 @@
 history (one row per step and term) and the KL of each latent at the end.
 
 No maths here: the values are the model's own loss terms and ``Traversal.activity``; "active" is
-``evaluation.is_active``.
+``activity.is_active``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..evaluation import ACTIVE_KL, is_active
+from ..activity import ACTIVE_KL, is_active
 
 RECON_TERMS = {"recon": "reconstruction"}  # nats per image: hundreds, so on its own axis
 KL_TERMS = {"kl": "KL", "C": "C(t)"}  # nats; C(t) only for the capacity objective

@@ -1,7 +1,7 @@
 """Tab "InfoGAN codes": choose a category and move the continuous codes; draw a digit and read its codes.
 
-Callbacks are plain functions of their inputs; the models come from the shared ``ModelCache`` and
-their views from ``digits_views``.
+It serves the digits family: InfoGAN and JointVAE. Callbacks are plain functions of their inputs; each
+model's view (its codes, drawings and readings) comes from ``digits_views``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import gradio as gr
 
 from ..plotting import confusion_figure, enlarge
 from .common import ModelCache, image_file
-from .digits_views import DIGITS, MAX_CODES, MAX_SEED, SPAN, digit_views, gallery_files, heldout_digit, sketch_to_digit
+from .digits_views import MAX_CODES, MAX_SEED, SPAN, DigitViews, gallery_files, heldout_digit, sketch_to_digit
 from .ui import t, user_errors
 
 DEFAULT_MODEL = "infogan_mnist"
@@ -94,48 +94,48 @@ TEXT = {
 # ---- callbacks: plain functions of their inputs -------------------------------------------------
 
 
-def on_model(cache: ModelCache, name) -> list:
+def on_model(views: DigitViews, name) -> list:
     """A model's controls: [category radio, *slider updates, digit, figure, confusion matrix], and the
     reading of the last model cleared (seen, read, redrawn)."""
-    views = digit_views(cache, name)
-    sliders = [gr.update(visible=True, value=0.0, label=views.code_label(views.dims[i])) if i < len(views.dims)
+    view = views.get(name)
+    sliders = [gr.update(visible=True, value=0.0, label=view.code_label(view.dims[i])) if i < len(view.dims)
                else gr.update(visible=False, value=0.0) for i in range(MAX_CODES)]
-    code = views.code(0, [0.0] * len(views.dims), 0)
-    accuracy = views.card.get("metrics", {}).get("categorical_accuracy")
-    confusion = views.card.get("confusion")
+    code = view.code(0, [0.0] * len(view.dims), 0)
+    accuracy = view.card.get("metrics", {}).get("categorical_accuracy")
+    confusion = view.card.get("confusion")
     plot = confusion_figure(confusion, f"{name}: accuracy {accuracy:.1%}" if accuracy is not None else name) \
         if confusion else None
-    return [gr.update(choices=views.category_choices(), value=0), *sliders,
-            image_file(views.draw(code)), image_file(views.figure(code)), plot, None, "", None]
+    return [gr.update(choices=view.category_choices(), value=0), *sliders,
+            image_file(view.draw(code)), image_file(view.figure(code)), plot, None, "", None]
 
 
-def preview(cache: ModelCache, name, category, seed, *values) -> str:
+def preview(views: DigitViews, name, category, seed, *values) -> str:
     """G's digit from the chosen code (runs while a slider moves: one decoder pass)."""
-    views = digit_views(cache, name)
-    return image_file(views.draw(views.code(category, values, seed)))
+    view = views.get(name)
+    return image_file(view.draw(view.code(category, values, seed)))
 
 
-def refresh(cache: ModelCache, name, category, seed, *values) -> tuple:
+def refresh(views: DigitViews, name, category, seed, *values) -> tuple:
     """G's digit and the paper's figure around the chosen code."""
-    views = digit_views(cache, name)
-    code = views.code(category, values, seed)
-    return image_file(views.draw(code)), image_file(views.figure(code))
+    view = views.get(name)
+    code = view.code(category, values, seed)
+    return image_file(view.draw(code)), image_file(view.figure(code))
 
 
-def read(cache: ModelCache, name, x) -> tuple:
+def read(views: DigitViews, name, x) -> tuple:
     """[the digit as the model sees it, what it read, G's redraw from the reading]."""
-    views = digit_views(cache, name)
-    reading = views.read(x)
-    return image_file(enlarge(x, 8)), views.reading_text(reading), image_file(views.draw(reading["code"]))
+    view = views.get(name)
+    reading = view.read(x)
+    return image_file(enlarge(x, 8)), view.reading_text(reading), image_file(view.draw(reading["code"]))
 
 
-def read_sketch(cache: ModelCache, name, sketch) -> tuple:
-    digit_views(cache, name)  # the model name first, before the work on the sketch
-    return read(cache, name, sketch_to_digit(sketch))
+def read_sketch(views: DigitViews, name, sketch) -> tuple:
+    views.get(name)  # the model name first, before the work on the sketch
+    return read(views, name, sketch_to_digit(sketch))
 
 
-def read_heldout(cache: ModelCache, name, index) -> tuple:
-    return read(cache, name, heldout_digit(index))
+def read_heldout(views: DigitViews, name, index) -> tuple:
+    return read(views, name, heldout_digit(index))
 
 
 def picked(event: gr.SelectData) -> int:
@@ -147,8 +147,9 @@ def picked(event: gr.SelectData) -> int:
 
 
 def build(demo: gr.Blocks, cache: ModelCache) -> None:
-    bind = lambda fn: user_errors(partial(fn, cache))  # noqa: E731
-    names = cache.names(DIGITS)
+    views = DigitViews(cache)
+    bind = lambda fn: user_errors(partial(fn, views))  # noqa: E731
+    names = views.names()
     with gr.Tab(t("infogan.tab"), id="infogan"):
         gr.Markdown(t("infogan.intro"))
         if not names:

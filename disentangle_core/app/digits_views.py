@@ -1,9 +1,10 @@
 """What the digits tab needs beyond loading a model: its codes as sliders, the held-out gallery, sketches.
 
 A digits model (InfoGAN, JointVAE) has a categorical code (one of K unnamed categories) and continuous
-codes. ``DigitViews`` turns the raw values of the tab's controls into a code, draws it, sweeps it into
+codes. ``DigitView`` turns the raw values of the tab's controls into a code, draws it, sweeps it into
 the InfoGAN paper's figure, and reads a digit back (Q for InfoGAN, the encoder for JointVAE). Sketches
-become MNIST-like 28x28 digits with ``data.mnist_format``. ``ModelCache.load`` does the loading.
+become MNIST-like 28x28 digits with ``data.mnist_format``. ``ModelCache.load`` does the loading;
+``DigitViews`` keeps the prepared view of each shipped digits model.
 """
 
 from __future__ import annotations
@@ -11,18 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import threading
+
 import numpy as np
 import torch
 from PIL import Image
 
 from ..data.digits import heldout_sample
 from ..data.mnist_format import ink_on_black, to_mnist_format
+from ..families import FAMILIES
 from ..plotting import enlarge, traversal_grid
 from ..traversal import category_sweep, decode_images
 from .common import ModelCache, image_file
 from .inputs import MAX_UPLOAD_SIDE, check_choice, check_number
 
-DIGITS = ("mnist", "digits")  # the datasets of the models these views are for
+DIGITS = FAMILIES["digits"].datasets  # the datasets of the models these views are for
 MAX_CODES = 3  # continuous codes given a slider (JointVAE: its most used ones)
 SPAN = 2.0  # sliders and the figure sweep [-2, 2]; InfoGAN trained on [-1, 1], so the ends extrapolate
 FIGURE_STEPS = 7
@@ -32,7 +36,7 @@ EMPTY_MESSAGE = "the sketch is empty; draw a digit first"
 
 
 @dataclass
-class DigitViews:
+class DigitView:
     """A digits model with the continuous codes shown (``dims``, indices into its continuous part)."""
 
     name: str
@@ -107,14 +111,28 @@ class DigitViews:
         return " · ".join([head, *(f"c{i} = {reading['continuous'][i]:+.2f}" for i in self.dims)])
 
 
-def digit_views(cache: ModelCache, name) -> DigitViews:
-    """The views of digits model ``name`` (the card says which continuous codes get a slider)."""
-    check_choice(name, cache.names(DIGITS), "model")
-    model, card = cache.load(name)
-    continuous_dim = model.config.continuous_dim
-    kl = card.get("continuous_kl")
-    dims = sorted(range(continuous_dim), key=lambda d: -kl[d])[:MAX_CODES] if kl else list(range(continuous_dim))
-    return DigitViews(name, model, card, dims[:MAX_CODES])
+class DigitViews:
+    """The prepared views of the shipped digits models, by asset name (built on first use)."""
+
+    def __init__(self, cache: ModelCache):
+        self.cache = cache
+        self._views: dict = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list:
+        return self.cache.names(DIGITS)
+
+    def get(self, name) -> DigitView:
+        """The view of digits model ``name`` (the card says which continuous codes get a slider)."""
+        check_choice(name, self.names(), "model")
+        model, card = self.cache.load(name)
+        with self._lock:
+            if name not in self._views:
+                continuous_dim = model.config.continuous_dim
+                kl = card.get("continuous_kl")
+                dims = sorted(range(continuous_dim), key=lambda d: -kl[d]) if kl else list(range(continuous_dim))
+                self._views[name] = DigitView(name, model, card, dims[:MAX_CODES])
+            return self._views[name]
 
 
 # ---- the held-out gallery ------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Tab "Entangled vs disentangled": the autoencoder, the VAE and a β-VAE side by side on one input.
+"""Tab "Entangled vs disentangled", the dSprites family's second tab: the autoencoder, the VAE and a β-VAE
+side by side on one input.
 
 The β dial picks the third model among the shipped β-VAEs. Under each model: its KL per latent, the
 mutual information between its latents and the factors, and below all three the scores in their cards.
@@ -14,7 +15,8 @@ import gradio as gr
 from ..data import FACTOR_NAMES
 from ..data.dsprites import NUM_IMAGES
 from ..plotting import enlarge, kl_bar_chart, mi_heatmap
-from .common import ModelCache, dataset_image, dial_step, image_file, mi_matrix, random_index
+from .common import ModelCache, image_file
+from .dsprites_views import DSpritesViews, dataset_image, dial_step, mi_matrix, random_index, views_of
 from .inputs import check_number
 from .ui import t, user_errors
 
@@ -78,9 +80,9 @@ TEXT = {
 # ---- callbacks ------------------------------------------------------------------------------------
 
 
-def beta_model(cache: ModelCache, log2_beta) -> str:
+def beta_model(views: DSpritesViews, log2_beta) -> str:
     """The shipped β-VAE at the dial's position: the dial is log₂ β, as β sweeps double (1, 2, 4, ...)."""
-    betas = cache.betas()
+    betas = views.betas()
     if not betas:
         raise ValueError("no β-VAE is shipped in assets/, so the β dial has nothing to show")
     shipped = ", ".join(f"{b:g}" for b in betas)
@@ -91,11 +93,11 @@ def beta_model(cache: ModelCache, log2_beta) -> str:
     raise ValueError(f"no shipped model has β = 2^{log2_beta:g} = {2 ** log2_beta:.3g}; shipped β values: {shipped}")
 
 
-def compare(cache: ModelCache, index, log2_beta) -> list:
+def compare(views: DSpritesViews, index, log2_beta) -> list:
     """[input, 3 grids, 2 KL charts, the β-VAE's name, 3 MI heatmaps, score table] on one input."""
     x = dataset_image(index)
-    names = [AUTOENCODER, VAE, beta_model(cache, log2_beta)]
-    models = [cache.get(name) for name in names]
+    names = [AUTOENCODER, VAE, beta_model(views, log2_beta)]
+    models = [views.get(name) for name in names]
     grids = [image_file(m.grid(m.encode(x))) for m in models]
     charts = [kl_bar_chart(m.activity) for m in models[1:]]
     heatmaps = [mi_heatmap(mi_matrix(m.model, m.card), FACTOR_NAMES, active=m.active_mask) for m in models]
@@ -113,8 +115,9 @@ def score_table(models) -> dict:
 
 
 def build(demo: gr.Blocks, cache: ModelCache) -> None:
-    bind = lambda fn: user_errors(partial(fn, cache))  # noqa: E731
-    dial = [math.log2(b) for b in cache.betas()] or [0.0]  # log₂ β of the shipped β-VAEs
+    views = views_of(cache)
+    bind = lambda fn: user_errors(partial(fn, views))  # noqa: E731
+    dial = [math.log2(b) for b in views.betas()] or [0.0]  # log₂ β of the shipped β-VAEs
     with gr.Tab(t("dial.tab"), id="beta_dial") as tab:
         gr.Markdown(t("dial.intro"))
         with gr.Row():

@@ -1,6 +1,7 @@
 """Tab "Latent traversal": encode an image, then move one latent at a time and watch the decoding.
 
-Callbacks are plain functions of their inputs; the models come from the shared ``ModelCache``.
+Callbacks are plain functions of their inputs; each model's latents, ranges and pictures come from
+``dsprites_views`` (prepared once per model).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import gradio as gr
 
 from ..data.dsprites import NUM_IMAGES
 from ..plotting import enlarge
-from .common import DSPRITES, ModelCache, dataset_image, image_file, random_index
+from .common import ModelCache, image_file
+from .dsprites_views import DSpritesViews, dataset_image, random_index, views_of
 from .inputs import UPLOAD_FORMATS, check_choice, load_binary_image
 from .ui import t, user_errors
 
@@ -69,9 +71,9 @@ TEXT = {
 # ---- callbacks: plain functions of their inputs -------------------------------------------------
 
 
-def view(cache: ModelCache, name, x) -> list:
+def view(views: DSpritesViews, name, x) -> list:
     """Encode ``x`` with model ``name``: [x, code, input image, decoded image, grid, *slider updates]."""
-    loaded = cache.get(name)
+    loaded = views.get(name)
     code = loaded.encode(x)
     active = loaded.active[:MAX_SLIDERS]
     sliders = []
@@ -85,35 +87,35 @@ def view(cache: ModelCache, name, x) -> list:
     return [x, code, image_file(enlarge(x)), image_file(loaded.decode(code)), image_file(loaded.grid(code)), *sliders]
 
 
-def from_index(cache: ModelCache, name, index) -> list:
-    return view(cache, name, dataset_image(index))
+def from_index(views: DSpritesViews, name, index) -> list:
+    return view(views, name, dataset_image(index))
 
 
-def from_upload(cache: ModelCache, name, path) -> list:
-    check_choice(name, cache.names(DSPRITES), "model")  # before the work of decoding the upload
-    return view(cache, name, load_binary_image(path))
+def from_upload(views: DSpritesViews, name, path) -> list:
+    check_choice(name, views.names(), "model")  # before the work of decoding the upload
+    return view(views, name, load_binary_image(path))
 
 
-def on_model(cache: ModelCache, name, x, index) -> list:
+def on_model(views: DSpritesViews, name, x, index) -> list:
     """A new model re-encodes the image on show (the dataset image ``index`` before any was chosen)."""
-    return view(cache, name, dataset_image(index) if x is None else x)
+    return view(views, name, dataset_image(index) if x is None else x)
 
 
-def preview(cache: ModelCache, name, code, *values):
+def preview(views: DSpritesViews, name, code, *values):
     """The decoded image of the edited code (runs while a slider moves: one decoder pass)."""
-    loaded = cache.get(name)
+    loaded = views.get(name)
     return image_file(loaded.decode(loaded.edit(code, values)))
 
 
-def refresh(cache: ModelCache, name, code, *values) -> tuple:
+def refresh(views: DSpritesViews, name, code, *values) -> tuple:
     """The decoded image and the whole traversal grid around the edited code."""
-    loaded = cache.get(name)
+    loaded = views.get(name)
     edited = loaded.edit(code, values)
     return image_file(loaded.decode(edited)), image_file(loaded.grid(edited))
 
 
-def make_gif(cache: ModelCache, name, code, *values) -> str:
-    loaded = cache.get(name)
+def make_gif(views: DSpritesViews, name, code, *values) -> str:
+    loaded = views.get(name)
     return str(loaded.gif(loaded.edit(code, values)))
 
 
@@ -121,8 +123,9 @@ def make_gif(cache: ModelCache, name, code, *values) -> str:
 
 
 def build(demo: gr.Blocks, cache: ModelCache) -> None:
-    bind = lambda fn: user_errors(partial(fn, cache))  # noqa: E731
-    names = cache.names(DSPRITES)
+    views = views_of(cache)
+    bind = lambda fn: user_errors(partial(fn, views))  # noqa: E731
+    names = views.names()
     with gr.Tab(t("traversal.tab"), id="traversal"):
         gr.Markdown(t("traversal.intro"))
         with gr.Row():

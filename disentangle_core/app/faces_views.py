@@ -17,11 +17,12 @@ from PIL import Image
 
 from ..content import remove, swap, transfer, transfer_table, with_amount
 from ..data.faces import ATTRIBUTES, ProceduralFaces, sample_attributes
+from ..families import FAMILIES
 from ..plotting import enlarge, transfer_grid_image
 from .common import ModelCache, image_file
 from .inputs import check_choice, check_number, load_rgb_image
 
-FACES = ("faces",)  # the datasets of the models these views are for
+FACES = FAMILIES["faces"].datasets  # the datasets of the models these views are for (the paper's and the masked)
 GALLERY_SIZE = 10
 FACE_SEED, DONOR_SEED = 0, 1  # the galleries: the same 10 held-out faces for every attribute
 SCALE = 4  # 64x64 results drawn 4x (256 px), one block per pixel

@@ -17,9 +17,10 @@ import torch.nn.functional as F
 from ..checkpoints import load_pretrained
 from ..data import make_dataset
 from ..data.gzsl_world import image_parameters, original_attributes
+from ..families import FAMILIES
 from .inputs import check_choice, check_number
 
-GZSL_DATASETS = ("gzsl", "xlsa17")
+GZSL_DATASETS = FAMILIES["gzsl"].datasets  # the datasets of the models these views are for
 CALIBRATION_RANGE = (-2.0, 4.0)
 TOP_K = 5
 MAP_POINTS = 600  # test images drawn on each latent map
@@ -104,7 +105,7 @@ class GZSLViews:
         self._lock = threading.Lock()
 
     def names(self) -> list:
-        return [n for n in self.cache.names() if self.cache.card(n).get("dataset") in GZSL_DATASETS]
+        return self.cache.names(GZSL_DATASETS)
 
     def get(self, name) -> GZSLView:
         check_choice(name, self.names(), "zero-shot model")
@@ -116,7 +117,8 @@ class GZSLViews:
 
 def build_view(name: str, assets_dir, counts: str = "standard") -> GZSLView:
     # the metrics package brings scikit-learn: imported here, so not before the app's page is up
-    from ..metrics.gzsl_evaluate import CLASSIFIER_EPOCHS, image_means, latent_pca, latent_training_set, train_softmax
+    from ..evaluation.counts import CLASSIFIER_EPOCHS
+    from ..evaluation.gzsl import image_means, latent_pca, latent_training_set, train_softmax
 
     model, card = load_pretrained(name, "cpu", assets_dir)
     data = make_dataset("gzsl", **card.get("data_options", {}))

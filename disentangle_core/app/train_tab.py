@@ -22,9 +22,11 @@ from ..models import build_model
 from ..plotting import traversal_grid
 from ..train import PRECISIONS, resolve_device, resolve_precision, train
 from ..traversal import traverse
-from .common import TrainingCancelled, TrainingJobs, image_file, reference_batch
+from .common import image_file
 from .curves import ACTIVE, KL_TERMS, OFF, RECON_TERMS, curve_frame, kl_bars
+from .dsprites_views import reference_batch
 from .inputs import check_choice, check_number
+from .train_jobs import TrainingCancelled, TrainingJobs
 from .ui import t, user_errors
 
 try:  # Hugging Face ZeroGPU: borrow a GPU for the duration of one call

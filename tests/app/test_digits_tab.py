@@ -1,5 +1,5 @@
-"""The "InfoGAN codes" tab: sketches made MNIST-like, and its callbacks over the shipped digits models
-(those are slow, real weights, and skipped where the assets are absent)."""
+"""The digits tab (InfoGAN and JointVAE): sketches made MNIST-like, and its callbacks over the shipped digits
+models (those are slow, real weights, and skipped where the assets are absent)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch
 from app_helpers import app_torch_threads  # noqa: F401  (autouse)
 from PIL import Image
 
-from disentangle_core.app import digits_views, infogan_tab
+from disentangle_core.app import digits_tab, digits_views
 from disentangle_core.app.common import ModelCache
 from disentangle_core.app.ui import user_errors
 from disentangle_core.checkpoints import ASSETS_DIR, available_assets
@@ -93,17 +93,17 @@ def test_bad_sketches_get_one_sentence(sketch, words):
 
 
 @pytest.fixture(scope="module")
-def cache():
-    return ModelCache(ASSETS_DIR)
+def views():
+    return digits_views.DigitViews(ModelCache(ASSETS_DIR))
 
 
 @shipped
 @pytest.mark.slow
 @pytest.mark.parametrize("name", DIGIT_MODELS)
-def test_model_sets_the_controls(cache, name):
-    radio, *rest = infogan_tab.on_model(cache, name)
+def test_model_sets_the_controls(views, name):
+    radio, *rest = digits_tab.on_model(views, name)
     sliders, (digit, figure, plot, *cleared) = rest[:digits_views.MAX_CODES], rest[digits_views.MAX_CODES:]
-    card = cache.load(name)[1]
+    card = views.cache.load(name)[1]
     assert [value for _, value in radio["choices"]] == list(range(10))
     assert radio["choices"][3][0] == f"3 → {card['category_to_digit'][3]}"  # the card's matching, not "3"
     shown = [s for s in sliders if s["visible"]]
@@ -117,33 +117,33 @@ def test_model_sets_the_controls(cache, name):
 @shipped
 @pytest.mark.slow
 @pytest.mark.parametrize("name", DIGIT_MODELS)
-def test_codes_change_the_digit(cache, name):
-    views = digits_views.digit_views(cache, name)
-    rest = [0.0] * (len(views.dims) - 1)
-    low = infogan_tab.preview(cache, name, 2, 0, -2.0, *rest)
-    high = infogan_tab.preview(cache, name, 2, 0, 2.0, *rest)
-    other_category = infogan_tab.preview(cache, name, 7, 0, 2.0, *rest)
+def test_codes_change_the_digit(views, name):
+    view = views.get(name)
+    rest = [0.0] * (len(view.dims) - 1)
+    low = digits_tab.preview(views, name, 2, 0, -2.0, *rest)
+    high = digits_tab.preview(views, name, 2, 0, 2.0, *rest)
+    other_category = digits_tab.preview(views, name, 7, 0, 2.0, *rest)
     pictures = [Image.open(path).tobytes() for path in (low, high, other_category)]
     assert len(set(pictures)) == 3
-    digit, figure = infogan_tab.refresh(cache, name, 2, 0, 2.0, *rest)
+    digit, figure = digits_tab.refresh(views, name, 2, 0, 2.0, *rest)
     assert digit == high  # files are named by their content
 
 
 @shipped
 @pytest.mark.slow
-def test_the_noise_seed_changes_infogans_digit(cache):
-    first = infogan_tab.preview(cache, "infogan_mnist", 4, 1, 0.0, 0.0)
-    second = infogan_tab.preview(cache, "infogan_mnist", 4, 2, 0.0, 0.0)
+def test_the_noise_seed_changes_infogans_digit(views):
+    first = digits_tab.preview(views, "infogan_mnist", 4, 1, 0.0, 0.0)
+    second = digits_tab.preview(views, "infogan_mnist", 4, 2, 0.0, 0.0)
     assert Image.open(first).tobytes() != Image.open(second).tobytes()
-    assert infogan_tab.preview(cache, "infogan_mnist", 4, 1, 0.0, 0.0) == first  # seeded: the same again
+    assert digits_tab.preview(views, "infogan_mnist", 4, 1, 0.0, 0.0) == first  # seeded: the same again
 
 
 @shipped
 @pytest.mark.slow
 @pytest.mark.parametrize("name", DIGIT_MODELS)
-def test_reading_a_heldout_digit(cache, name):
-    seen, text, redraw = infogan_tab.read_heldout(cache, name, 42)
-    reading = digits_views.digit_views(cache, name).read(digits_views.heldout_digit(42))
+def test_reading_a_heldout_digit(views, name):
+    seen, text, redraw = digits_tab.read_heldout(views, name, 42)
+    reading = views.get(name).read(digits_views.heldout_digit(42))
     assert 0 <= reading["category"] <= 9 and 0 < reading["probability"] <= 1
     match = re.fullmatch(r"category (\d) → (\d) \(p = [01]\.\d\d\)( · c\d = [+-]\d\.\d\d){2,3}", text)
     assert match and int(match[1]) == reading["category"]
@@ -152,41 +152,41 @@ def test_reading_a_heldout_digit(cache, name):
 
 @shipped
 @pytest.mark.slow
-def test_reading_a_sketch(cache):
+def test_reading_a_sketch(views):
     canvas = np.full((280, 280, 4), 255, np.uint8)
     canvas[40:240, 130:152, :3] = 0
-    seen, text, redraw = infogan_tab.read_sketch(cache, "infogan_mnist", {"composite": canvas})
+    seen, text, redraw = digits_tab.read_sketch(views, "infogan_mnist", {"composite": canvas})
     assert text.startswith("category ") and Image.open(redraw).size == (224, 224)
 
 
 @shipped
 @pytest.mark.slow
 @pytest.mark.parametrize("call, words", [
-    (lambda c: infogan_tab.on_model(c, "infogan"), "unknown model 'infogan'; choose from: infogan_mnist, joint_vae_mnist"),
-    (lambda c: infogan_tab.on_model(c, "beta_vae_dsprites"), "unknown model 'beta_vae_dsprites'"),
-    (lambda c: infogan_tab.preview(c, "infogan_mnist", 3, 0, 2.5, 0.0), "code c0 must be between -2 and 2, got 2.5"),
-    (lambda c: infogan_tab.preview(c, "infogan_mnist", 3, 0, "1", 0.0), "code c0 must be a number between -2 and 2"),
-    (lambda c: infogan_tab.preview(c, "infogan_mnist", 3, 0, 0.0), "expected 2 code values for infogan_mnist"),
-    (lambda c: infogan_tab.preview(c, "infogan_mnist", 10, 0, 0.0, 0.0), "category must be between 0 and 9, got 10"),
-    (lambda c: infogan_tab.preview(c, "infogan_mnist", None, 0, 0.0, 0.0), "category must be a number between 0 and 9"),
-    (lambda c: infogan_tab.refresh(c, "infogan_mnist", 1, -1, 0.0, 0.0), "noise seed must be between 0 and 999999, got -1"),
-    (lambda c: infogan_tab.refresh(c, "infogan_mnist", 1, 1.5, 0.0, 0.0), "noise seed must be a whole number"),
-    (lambda c: infogan_tab.read_heldout(c, "infogan_mnist", 100), "held-out digit number must be between 0 and 99"),
-    (lambda c: infogan_tab.read_sketch(c, "infogan_mnist", None), "the sketch is empty; draw a digit first"),
-    (lambda c: infogan_tab.read_sketch(c, "infogan_mnist", "x.png"), "the sketch is not an image"),
-    (lambda c: infogan_tab.read_sketch(c, "nope", None), "unknown model 'nope'"),  # the model is checked first
+    (lambda c: digits_tab.on_model(c, "infogan"), "unknown model 'infogan'; choose from: infogan_mnist, joint_vae_mnist"),
+    (lambda c: digits_tab.on_model(c, "beta_vae_dsprites"), "unknown model 'beta_vae_dsprites'"),
+    (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 2.5, 0.0), "code c0 must be between -2 and 2, got 2.5"),
+    (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, "1", 0.0), "code c0 must be a number between -2 and 2"),
+    (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 0.0), "expected 2 code values for infogan_mnist"),
+    (lambda c: digits_tab.preview(c, "infogan_mnist", 10, 0, 0.0, 0.0), "category must be between 0 and 9, got 10"),
+    (lambda c: digits_tab.preview(c, "infogan_mnist", None, 0, 0.0, 0.0), "category must be a number between 0 and 9"),
+    (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, -1, 0.0, 0.0), "noise seed must be between 0 and 999999, got -1"),
+    (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, 1.5, 0.0, 0.0), "noise seed must be a whole number"),
+    (lambda c: digits_tab.read_heldout(c, "infogan_mnist", 100), "held-out digit number must be between 0 and 99"),
+    (lambda c: digits_tab.read_sketch(c, "infogan_mnist", None), "the sketch is empty; draw a digit first"),
+    (lambda c: digits_tab.read_sketch(c, "infogan_mnist", "x.png"), "the sketch is not an image"),
+    (lambda c: digits_tab.read_sketch(c, "nope", None), "unknown model 'nope'"),  # the model is checked first
 ])
-def test_bad_values_get_one_sentence(cache, call, words):
+def test_bad_values_get_one_sentence(views, call, words):
     with pytest.raises(ValueError, match=re.escape(words)) as info:
-        call(cache)
+        call(views)
     assert "\n" not in str(info.value)
 
 
 @shipped
 @pytest.mark.slow
-def test_errors_reach_the_user_as_gradio_errors(cache):
+def test_errors_reach_the_user_as_gradio_errors(views):
     with pytest.raises(gr.Error, match="the sketch is empty; draw a digit first"):
-        user_errors(infogan_tab.read_sketch)(cache, "infogan_mnist", {"composite": None})
+        user_errors(digits_tab.read_sketch)(views, "infogan_mnist", {"composite": None})
 
 
 def test_the_held_out_gallery_files_outlive_the_hourly_clean_up():

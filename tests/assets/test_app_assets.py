@@ -6,8 +6,9 @@ import pytest
 from app_helpers import APP_MODELS, app_torch_threads  # noqa: F401  (autouse)
 from PIL import Image
 
-from disentangle_core.app import beta_dial_tab, traversal_tab
+from disentangle_core.app import dsprites_beta_tab, dsprites_tab
 from disentangle_core.app.common import ModelCache
+from disentangle_core.app.dsprites_views import DSpritesViews
 from disentangle_core.checkpoints import ASSETS_DIR, available_assets
 
 pytestmark = [pytest.mark.slow,
@@ -16,24 +17,24 @@ pytestmark = [pytest.mark.slow,
 
 
 @pytest.fixture(scope="module")
-def cache():
-    return ModelCache(ASSETS_DIR)
+def views():
+    return DSpritesViews(ModelCache(ASSETS_DIR))
 
 
 @pytest.mark.parametrize("name", APP_MODELS)
-def test_every_shipped_model_traverses(cache, name):
-    outputs = traversal_tab.from_index(cache, name, 123_456)
+def test_every_shipped_model_traverses(views, name):
+    outputs = dsprites_tab.from_index(views, name, 123_456)
     sliders = [u for u in outputs[5:] if u.get("visible")]
     assert sliders and Image.open(outputs[4]).height > 640
     values = [u["value"] for u in sliders]
-    low = traversal_tab.preview(cache, name, outputs[1], sliders[0]["minimum"], *values[1:])
-    high = traversal_tab.preview(cache, name, outputs[1], sliders[0]["maximum"], *values[1:])
+    low = dsprites_tab.preview(views, name, outputs[1], sliders[0]["minimum"], *values[1:])
+    high = dsprites_tab.preview(views, name, outputs[1], sliders[0]["maximum"], *values[1:])
     assert Image.open(low).tobytes() != Image.open(high).tobytes()  # the most active latent changes the image
 
 
-def test_the_beta_vae_uses_fewer_latents_than_the_vae(cache):
-    vae, beta_vae = cache.get("vae_dsprites"), cache.get("beta_vae_dsprites")
+def test_the_beta_vae_uses_fewer_latents_than_the_vae(views):
+    vae, beta_vae = views.get("vae_dsprites"), views.get("beta_vae_dsprites")
     assert len(beta_vae.active) <= len(vae.active)
-    outputs = beta_dial_tab.compare(cache, 123_456, 2.0)
+    outputs = dsprites_beta_tab.compare(views, 123_456, 2.0)
     assert "β = 4" in outputs[6] and outputs[10]["value"]  # the cards carry scores
     assert "`beta_vae_dsprites`" in outputs[6]  # the sweep's model, not a seed variant of the same β
