@@ -57,9 +57,8 @@ PRESETS = {
         model="autoencoder", steps=8_000,
         summary="deterministic autoencoder, 10 latents: the entangled baseline"),
     "vae_dsprites": _beta_vae(1.0, "VAE (β = 1), 10 latents", "Kingma & Welling 2014"),
-    # The kit's showcase model (CLI examples, app, notebooks) gets four times the CPU budget. At 8k steps
-    # seed 0 still mixed position with size; at 16k its traversal has a y row, x rows and a size row
-    # (tests/test_assets.py measures them).
+    # the showcase model (CLI examples, app, notebooks) gets four times the CPU budget: at 8k steps it still
+    # mixed position with size (docs/experiments/dsprites.md)
     "beta_vae_dsprites": SHOWCASE,
     # The same recipe with another seed: same objective value, another basis (notebook 02, Locatello et al.).
     "beta_vae_seed1_dsprites": replace(SHOWCASE, seed=1, summary="β-VAE, β = 4, 10 latents, seed 1 (seed spread)"),
@@ -67,14 +66,10 @@ PRESETS = {
     "beta_vae_b2_dsprites": _beta_vae(2.0, "β-VAE, β = 2, 10 latents (β sweep)", "Higgins et al. 2017"),
     "beta_vae_b8_dsprites": _beta_vae(8.0, "β-VAE, β = 8, 10 latents (β sweep)", "Higgins et al. 2017"),
     "beta_vae_b16_dsprites": _beta_vae(16.0, "β-VAE, β = 16, 10 latents (β sweep)", "Higgins et al. 2017"),
-    # Burgess et al.'s setting. In a 4k-step CPU run it keeps KL = C(t) exactly but never leaves the
-    # mean-image plateau (recon ~458 nats, MIG 0.0): C rises 25x faster than in the paper, and the
-    # cheapest way to meet it is one posterior for every image, moved off the prior (means at about ±2),
-    # which carries no information about the image.
-    # γ = 100 did no better (recon ~490 at 3k steps). It needs the paper's budget.
+    # Burgess et al.'s setting: at the CPU budget it meets C(t) with one posterior for every image, which
+    # carries no information (docs/experiments/dsprites.md); it needs the paper's budget
     "capacity_vae_dsprites": _capacity_vae(1000.0, "β-VAE with capacity annealing, γ = 1000, C: 0 -> 25 nats"),
-    # The CPU-budget recipe: with γ = 30 the reconstruction's gradient is no longer swamped, and the
-    # nats go to position first (a 3k-step trial: recon 68, MIG 0.17).
+    # the CPU-budget recipe: with γ = 30 the reconstruction's gradient is no longer swamped
     "capacity_vae_g30_dsprites": _capacity_vae(
         30.0, "β-VAE with capacity annealing, γ = 30 (the CPU-budget recipe), C: 0 -> 25 nats"),
     "beta_tcvae_dsprites": Preset(
@@ -89,9 +84,8 @@ PRESETS = {
               "discriminator Adam 1e-4 (0.5, 0.9)"),
     # ---- digits: a categorical code that finds the digit without labels (train on the first 6,000 of the
     # kit's MNIST folder; measured on the last 2,000, which training never sees) ----
-    # 20k steps of 64 (1.28M images, 213 passes over the 6,000 training digits): about 50 minutes on one
-    # CPU thread in bf16. The categorical accuracy was still rising at the end (the card's by_step table).
-    # Seeds 0, 1 and 2 were trained side by side; seed 2 scored best and ships (its card lists all three).
+    # 20k steps of 64 (1.28M images, 213 passes over the 6,000 training digits); seed 2 is the best of three
+    # seeds trained side by side (docs/results/digits.md)
     "infogan_mnist": Preset(
         model="infogan", config={"hidden": 128}, dataset="mnist", data={"split": "train"}, steps=20_000, seed=2,
         summary="InfoGAN, 62 noise + Cat(10) + 2 Uniform(-1, 1) codes, λ = 1 (categorical) and 0.1 (continuous)",
@@ -105,39 +99,17 @@ PRESETS = {
               "of 64), 32x32 inputs and one more conv layer"),
 }
 
-# GZSL. CADA-VAE's official recipe is 100 epochs of batch 50. Everything below was chosen on the
-# class-disjoint train/val split (`train ... --split=val --steps N`, N = epochs x 2,592 / 50 there), never
-# on the test set. CADA-VAE keeps its official settings and 40 epochs (chosen first: val H 49.6, 52.2,
-# 51.7, 50.4, 47.9 every 20 epochs; 57.6 and 56.8 at 40 epochs for seeds 0 and 1 in the trials below,
-# on the benchmark as generated again). The disentangled VAE, val H (seed 0; then seed 1 where given)
-# after 20 epochs unless said:
-#   γ = 1 (the first recipe) 46.2 · γ = 0.3: 51.6 · γ = 0.1: 55.1, 55.0 (30 epochs: 56.3, 53.8; 33: 55.6;
-#   40: 52.3) · γ = 0.03: 56.8, 58.5 (30 epochs: 20.0, collapsed: 80% of seen images sent to unseen
-#   classes) · γ = 0: 56.6 · γ = 0.1, α = 4: 53.4 · γ = 0.1, α = 0.25: 0.0 (collapsed: S = 0) ·
-#   γ = 0.03, α = 2: 54.6 · γ = 0.03, cross-reconstruction warmed up over epochs 5-15: 49.1.
-# Chosen then: γ = 0.03, α = 1, 20 epochs (the best mean over the two seeds, 57.6, level with CADA-VAE's
-# 57.2). At γ = 1 the shuffling loss pushes the seen classes apart in z^t (logged KL of z^t 72 nats, of
-# z^p 4, on the last batch) and the final classifier then sends almost no image to an unseen class.
-# Those trials fed (z^t, z^p) side by side to the decoders and to f_m; the paper sums them. Side by side,
-# f_m can give z^p zero weight, so the shuffling loss never reaches z^p: probes on latent samples (val,
-# seen classes) read the class from z^p better than from z^t (74 against 47%). With the sum (seeds 0, 1;
-# val H, then probe z^t / z^p %): γ = 0.03: 59.3, 59.6 (69 / 69) · γ = 0.1: 58.0, 58.7 · γ = 0.3: 55.9,
-# 54.1 (69 / 64) · γ = 1: 47.1, 45.7 (74 / 47) · γ = 0.03, α = 2: 58.8, 58.6 (70 / 56) · α = 4: 58.0,
-# 56.1 (71 / 33) · α = 4, 30 epochs: 58.3, 54.8 · α = 8: 51.3 (67 / 12; KL of z^p 2 nats) · α = 16: 48.3
-# (z^p empties: 0.4 nats) · α = 1, 30 epochs: 60.6 (seed 0) · γ = 0, α = 4: 57.3, 56.5 (71 / 34).
-# Chosen: the best val H whose z^p probe is at most half its z^t probe (z^p must disperse the categories,
-# the method's premise): the sum, γ = 0.03, α = 4, 20 epochs (57.0; the best without that condition is
-# α = 1, 59.5, where z^p holds the class as well as z^t). At this γ the shuffling loss changes little:
-# without it (γ = 0) val H is 56.9 and z^p is as empty of the class; α's heavier KL on z^p does the dispersing.
-# The procedural benchmark has 4,320 training images, so an epoch is 86.4 steps. On an xlsa17 folder pass
-# --steps (AWA2: 23,527 trainval images, 100 epochs -> --steps 47054). The models' input sizes come from
-# the data.
+# GZSL. Epochs and the disentangled VAE's γ and α were chosen on the class-disjoint train/val split
+# (`train ... --split=val`), never on the test set: the best val H whose z^p probe is at most half its z^t
+# probe, since z^p must disperse the categories (the trials: docs/experiments/gzsl.md). The procedural
+# benchmark has 4,320 training images, so an epoch is 86.4 steps; on an xlsa17 folder pass --steps (AWA2:
+# 23,527 trainval images, 100 epochs -> --steps 47054). The models' input sizes come from the data.
 GZSL_EPOCH_STEPS = 4320 / 50
 CADA_PAPER = ("Schönfeld et al. 2019, official code: latent 64, widths 1560/1660 (features) and 1450/665 "
               "(attributes), L1, β -> 0.25 (epochs 0-93), δ -> 2.37 (21-75), Δ -> 8.13 (6-22), Adam 1.5e-4, "
               "batch 50, 100 epochs; here 40 epochs (chosen on the train/val split), losses averaged over the "
               "batch where the official code sums them")
-DVAE_GAMMA, DVAE_ALPHA = 0.03, 4.0  # the shuffling loss's and z^p's KL weights, chosen on the train/val split (above)
+DVAE_GAMMA, DVAE_ALPHA = 0.03, 4.0  # the shuffling loss's and z^p's KL weights, chosen on the train/val split
 
 
 def _dvae(summary: str, **config) -> Preset:
@@ -159,23 +131,18 @@ PRESETS.update({
                               join="concat"),
 })
 
-# Content addition (Press et al. 2019) on procedural faces. The official code trains 128x128 CelebA crops
-# with batch 32 of each domain for up to 1.25M iterations: MSE reconstructions of images in [-1, 1],
-# λ = 0.001, Adam 2e-4 (β1 = 0.5), gradient clipping at 5. Here 64x64, networks narrowed for a CPU (24-48
-# channels to a 64-channel 8x8 code of which 4 are specific) and a few thousand steps.
+# Content addition (Press et al. 2019) on procedural faces: 64x64, networks narrowed for a CPU and a few
+# thousand steps (CONTENT_PAPER says where the recipe departs from the official code).
 CONTENT_PAPER = ("Press et al. 2019, official code: 128x128 inputs, convs of 32-64-128-256 channels, a 512-channel "
                  "code with sep = 25, instance norm, MSE on [-1, 1] images, λ = 0.001, Adam 2e-4 (β1 = 0.5), clipping 5, "
                  "batch 32 per domain, up to 1.25M iterations; here 64x64, 24-48 channels, a 64-channel 8x8 code with 4 "
                  "specific, no normalisation layers, λ = 0.01, Adam 1e-3, and the code-cycle term (weight 0.1; not in the paper)")
 
 
-# Four changes beyond the paper, each measured against it on held-out glasses (assets/README.md has the
-# table). An 8x8 code (one stride-2 layer fewer) and Adam at 1e-3: the paper's 4x4 code at 2e-4 was still
-# blurred after 10,000 CPU steps (reconstructions 25.8 dB, eyes lost). The code-cycle term (content_ae.py):
-# the paper's objective tinted face a's background towards the donor's (a pixel "locality" penalty tried
-# first removed the tint but most of the glasses with it: 35% transfer success at 10,000 steps). λ = 0.01:
-# at the paper's 0.001 the discriminator won and E1 kept the glasses over a CPU-length run (leakage 93%,
-# glasses removed in 6% of removals at 1,000 steps, 12% at 2,000).
+# Four changes beyond the paper, each needed by a CPU-length run and measured on held-out glasses
+# (docs/experiments/faces.md): an 8x8 code and Adam 1e-3 (the paper's 4x4 code at 2e-4 stayed blurred), the
+# code-cycle term (the paper's objective tinted face a's background towards the donor's), λ = 0.01 (at the
+# paper's 0.001 the discriminator won and E1 kept the glasses).
 CONTENT_NET = {"code_size": 8, "code_channels": 64, "specific_channels": 4, "lr": 1e-3, "discriminator_weight": 0.01}
 CYCLE = 0.1
 
@@ -206,7 +173,7 @@ PRESETS.update({
     "content_ae_mask_glasses": replace(_content("glasses", "masked content transfer: glasses on procedural faces",
                                                 mask=True), steps=MASK_STEPS, paper=MASK_PAPER),
     # beards: the same with the blank term (content_ae.py: E2 reads nothing on domain A nor on a removal) and
-    # λ = 0.1; without them D0 drew each beard from E1's leaky code and the mask closed over it (assets/README.md)
+    # λ = 0.1; without them D0 drew each beard from E1's leaky code and the mask closed over it (docs/experiments/faces.md)
     "content_ae_mask_beard": replace(_content("beard", "masked content transfer: beards on procedural faces",
                                               mask=True, blank=0.5, discriminator_weight=0.1),
                                      steps=8_000, paper=MASK_PAPER),
