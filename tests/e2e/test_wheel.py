@@ -53,8 +53,12 @@ def wheel(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / PACKAGE, source / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "assets", source / "assets")
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist),
-                    str(source)], check=True, cwd=dist, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist), str(source)],
+        check=True,
+        cwd=dist,
+        timeout=300,
+    )
     (built,) = dist.glob("*.whl")
     return built
 
@@ -74,8 +78,7 @@ def test_a_shipped_model_loads_from_the_installed_wheel(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(site)  # what pip install puts into site-packages
     code = f"SITE, ASSET = {str(site)!r}, {ASSET!r}\n{LOAD}"
     # -I: no PYTHONPATH, no user site, not the working folder; the checkout is nowhere on sys.path
-    done = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(seen["package"]).is_relative_to(site)

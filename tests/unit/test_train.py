@@ -3,6 +3,7 @@ import platform
 import pytest
 import torch
 
+import disentangle_core.train as training
 from disentangle_core.checkpoints import load_model
 from disentangle_core.models import BetaVAE, BetaVAEConfig, NonFiniteLossError
 from disentangle_core.train import (MODEL_FILE, STATE_FILE, cpu_has_native_bf16, resolve_device,
@@ -91,13 +92,26 @@ def test_precision_choice():
         resolve_precision("bf16", torch.device("mps"))
 
 
-def test_device_auto_falls_back_to_cpu():
-    device = resolve_device("auto")
-    assert device.type in {"cuda", "mps", "cpu"}
-    assert resolve_device("cpu").type == "cpu"
+def test_device_auto_picks_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("cpu") == torch.device("cpu")  # a named device is taken as it is
+
+
+def test_cpu_training_tunes_the_allocator(tiny_data, monkeypatch):
+    calls = []
+    monkeypatch.setattr(training, "tune_cpu_allocator", lambda: calls.append("tuned") or True)
+    train(fresh_model(), tiny_data, steps=1, **TINY)
+    assert calls == ["tuned"]
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the malloc setting exists on glibc only")
-def test_cpu_training_keeps_freed_memory_mapped(tiny_data):
-    train(fresh_model(), tiny_data, steps=1, **TINY)
-    assert tune_cpu_allocator() is True and tune_cpu_allocator() is True  # in force, applied once
+def test_the_allocator_setting_takes_on_glibc_once_per_process():
+    tune_cpu_allocator.cache_clear()  # the test must see mallopt answer, not an earlier call's cached result
+    assert tune_cpu_allocator() is True and tune_cpu_allocator() is True
+    assert tune_cpu_allocator.cache_info().misses == 1
