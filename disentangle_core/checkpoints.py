@@ -63,7 +63,24 @@ def _read(path: Path, device="cpu") -> tuple[dict, dict]:
         raise ValueError(f"{path} is not a readable checkpoint (corrupt or truncated safetensors file): {e}") from None
     if "card" not in metadata:
         raise ValueError(f"{path} has no model card in its metadata, so the model cannot be rebuilt")
+    metadata["card"] = _split_content_card(metadata["card"])
     return tensors, metadata
+
+
+# Cards written before the masked model (Mokady et al. 2020) had its own file name ``content_ae`` with a
+# ``mask`` flag: ``mask: true`` is now ``masked_content_ae`` (the same weights), and the paper's model
+# drops the masked model's fields it carried. Fields that depend on the flag:
+_MASK_FIELDS = ("mask", "mask_area", "mask_hold", "mask_warmup", "blank")
+
+
+def _split_content_card(card: dict) -> dict:
+    """The card of a checkpoint written before the split, as the split models read it; others unchanged."""
+    if card.get("model") != "content_ae" or "mask" not in card.get("config", {}):
+        return card
+    config = card["config"]
+    if config["mask"]:
+        return {**card, "model": "masked_content_ae", "config": {k: v for k, v in config.items() if k != "mask"}}
+    return {**card, "config": {k: v for k, v in config.items() if k not in _MASK_FIELDS}}
 
 
 def save_model(path, model, card: dict, dtype: torch.dtype | None = None) -> None:

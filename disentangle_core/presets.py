@@ -147,8 +147,8 @@ CONTENT_NET = {"code_size": 8, "code_channels": 64, "specific_channels": 4, "lr"
 CYCLE = 0.1
 
 
-def _content(attribute: str, summary: str, **config) -> Preset:
-    return Preset(model="content_ae", config={**CONTENT_NET, "cycle": CYCLE, **config}, dataset="faces", data={"attribute": attribute},
+def _content(attribute: str, summary: str, model: str = "content_ae", **config) -> Preset:
+    return Preset(model=model, config={**CONTENT_NET, "cycle": CYCLE, **config}, dataset="faces", data={"attribute": attribute},
                   steps=CONTENT_STEPS, batch_size=32, summary=summary, paper=CONTENT_PAPER)
 
 
@@ -171,11 +171,11 @@ PRESETS.update({
     # the same recipe with the masked decoder of the follow-up paper (Mokady et al. 2020): a transfer adds the
     # attribute onto face a's own pixels under a mask, a removal redraws only the masked pixels
     "content_ae_mask_glasses": replace(_content("glasses", "masked content transfer: glasses on procedural faces",
-                                                mask=True), steps=MASK_STEPS, paper=MASK_PAPER),
-    # beards: the same with the blank term (content_ae.py: E2 reads nothing on domain A nor on a removal) and
+                                                model="masked_content_ae"), steps=MASK_STEPS, paper=MASK_PAPER),
+    # beards: the same with the blank term (masked_content_ae.py: E2 reads nothing on domain A nor on a removal) and
     # λ = 0.1; without them D0 drew each beard from E1's leaky code and the mask closed over it (docs/experiments/faces.md)
     "content_ae_mask_beard": replace(_content("beard", "masked content transfer: beards on procedural faces",
-                                              mask=True, blank=0.5, discriminator_weight=0.1),
+                                              model="masked_content_ae", blank=0.5, discriminator_weight=0.1),
                                      steps=8_000, paper=MASK_PAPER),
     # real photographs: CelebA in torchvision's layout (train ... --data-dir DIR, DIR holding celeba/); the
     # GPU is advised; the paper's own setting is --code_size=4 --width=32 --code_channels=512
@@ -187,10 +187,10 @@ PRESETS.update({
     # the masked model on real photographs, from the beard recipe (blank 0.5, λ = 0.1): with the glasses
     # recipe the mask closed as soon as it was released, on photos
     "content_ae_mask_celeba_glasses": replace(
-        _content("glasses", "masked content transfer: glasses on CelebA photos", mask=True, blank=0.5,
+        _content("glasses", "masked content transfer: glasses on CelebA photos", model="masked_content_ae", blank=0.5,
                  discriminator_weight=0.1), dataset="celeba", steps=30_000, paper=MASK_PAPER),
     "content_ae_mask_celeba_beard": replace(
-        _content("beard", "masked content transfer: beards on CelebA photos", mask=True, blank=0.5,
+        _content("beard", "masked content transfer: beards on CelebA photos", model="masked_content_ae", blank=0.5,
                  discriminator_weight=0.1), dataset="celeba", steps=30_000, paper=MASK_PAPER),
 })
 

@@ -8,7 +8,7 @@ FACES = Family(
     name="faces",
     title="Content addition on faces",
     datasets=("faces", "celeba"),
-    models=("content_ae",),
+    models=("content_ae", "masked_content_ae"),
     # drawn faces have a true transfer to compare with; photographs are judged by an attribute classifier
     evaluations={"faces": DRAWN_FACES_EVALUATION, "celeba": PHOTOS_EVALUATION},
     list_metrics=("transfer_psnr", "identity_psnr", "success_transfer", "success_removal", "leakage"),

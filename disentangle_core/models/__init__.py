@@ -12,6 +12,7 @@ from .dvae import DVAE, DVAEConfig
 from .factor_vae import FactorVAE, FactorVAEConfig
 from .infogan import InfoGAN, InfoGANConfig
 from .joint_vae import JointVAE, JointVAEConfig
+from .masked_content_ae import MaskedContentAE, MaskedContentAEConfig
 from .nets import for_cpu_inference
 
 MODELS = {
@@ -24,6 +25,7 @@ MODELS = {
     "cada_vae": (CADAVAE, CADAVAEConfig),
     "dvae": (DVAE, DVAEConfig),
     "content_ae": (ContentAE, ContentAEConfig),
+    "masked_content_ae": (MaskedContentAE, MaskedContentAEConfig),
 }
 
 
