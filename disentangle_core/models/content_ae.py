@@ -66,8 +66,13 @@ class ContentAE(ContentModel):
         """Codes and drawings of a training batch: a from its common code alone, b from both codes."""
         common_a = self.content_encoder(x_a)
         common_b, specific_b = self.encode(x_b)
-        return {"common_a": common_a, "common_b": common_b, "specific_b": specific_b,
-                "x_a_hat": self.decode(common_a), "x_b_hat": self.decode(common_b, specific_b)}
+        return {
+            "common_a": common_a,
+            "common_b": common_b,
+            "specific_b": specific_b,
+            "x_a_hat": self.decode(common_a),
+            "x_b_hat": self.decode(common_b, specific_b),
+        }
 
     def loss(self, batch, out, step) -> dict:
         """Both reconstructions and the flipped-label domain loss that makes E1 fool the discriminator. The

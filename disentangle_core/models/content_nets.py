@@ -91,10 +91,9 @@ class ContentModel(GenerativeModel):
         code), the second makes the donor's attribute appear (E2 must find it again)."""
         common_a, specific_b = out["common_a"].detach().float(), out["specific_b"].detach().float()
         common_ab, specific_ab = self.encode(moved)
-        return (
-            (common_ab.float() - common_a).abs().mean() / (common_a.abs().mean() + 1e-6)
-            + (specific_ab.float() - specific_b).abs().mean() / (specific_b.abs().mean() + 1e-6)
-        )
+        return (common_ab.float() - common_a).abs().mean() / (common_a.abs().mean() + 1e-6) + (
+            specific_ab.float() - specific_b
+        ).abs().mean() / (specific_b.abs().mean() + 1e-6)
 
     def domain_loss(self, common_a, common_b, flipped: bool = False) -> torch.Tensor:
         """BCE of the discriminator with A labelled 0 and B labelled 1 (``flipped``: the encoder's target)."""

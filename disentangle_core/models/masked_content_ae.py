@@ -89,8 +89,14 @@ class MaskedContentAE(ContentModel):
         mask_r, content_r = self.attribute(self.content_encoder(base_b), specific_b)
         if hold_mask:
             mask_a, mask_b, mask_r = mask_a.detach(), mask_b.detach(), mask_r.detach()
-        out = {**out, "x_b_hat": base_b + mask_b * (content_b - base_b), "content_b": content_b,
-               "mask_a": mask_a, "mask_b": mask_b, "x_b_readded": base_b + mask_r * (content_r - base_b)}
+        out = {
+            **out,
+            "x_b_hat": base_b + mask_b * (content_b - base_b),
+            "content_b": content_b,
+            "mask_a": mask_a,
+            "mask_b": mask_b,
+            "x_b_readded": base_b + mask_r * (content_r - base_b),
+        }
         if self.config.blank > 0:  # b's removal, with gradients into D0 and the mask
             out["removal_b"] = x_b + mask_b * (drawn_b - x_b)
         return out
@@ -112,10 +118,17 @@ class MaskedContentAE(ContentModel):
         # closes. Off while the mask is held, then grown from 0 over ``mask_warmup`` steps
         area = out["mask_a"].float().mean() + out["mask_b"].float().mean()
         warmup = min(1.0, max(0.0, (step - cfg.mask_hold) / max(cfg.mask_warmup, 1)))
-        total = (recon_a + recon_b + colours + readd + warmup * cfg.mask_area * area
-                 + cfg.discriminator_weight * confusion)
-        terms = {"recon_a": recon_a, "recon_b": recon_b, "colours": colours, "readd": readd, "area": area,
-                 "confusion": confusion}
+        total = (
+            recon_a + recon_b + colours + readd + warmup * cfg.mask_area * area + cfg.discriminator_weight * confusion
+        )
+        terms = {
+            "recon_a": recon_a,
+            "recon_b": recon_b,
+            "colours": colours,
+            "readd": readd,
+            "area": area,
+            "confusion": confusion,
+        }
         if cfg.blank > 0:
             terms["blank"] = self.blank_loss(batch["x_a"], out["removal_b"], out["specific_b"])
             total = total + cfg.blank * terms["blank"]
@@ -133,8 +146,7 @@ class MaskedContentAE(ContentModel):
         to overlook a removal): the gradient moves the removal alone, through the mask and D0, towards where the
         attribute is still drawn. It is what let beards transfer."""
         size_b = specific_b.float().abs().mean() + 1e-6
-        return (self.specific_reading(x_a) / size_b
-                + self.specific_reading(removal_b, critic=True) / size_b.detach())
+        return self.specific_reading(x_a) / size_b + self.specific_reading(removal_b, critic=True) / size_b.detach()
 
     def specific_reading(self, x, critic: bool = False) -> torch.Tensor:
         """Mean |E2(x)|; ``critic``: with E2's weights held fixed, so the gradient reaches x alone."""
