@@ -9,10 +9,9 @@ become MNIST-like 28x28 digits with ``data.mnist_format``. ``ModelCache.load`` d
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
-
-import threading
 
 import numpy as np
 import torch

@@ -20,9 +20,9 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from ..activity import is_active
 from ..data import FACTOR_NAMES, ProceduralDSprites, index_to_classes, render_sprites
 from ..data.dsprites import NUM_IMAGES
-from ..activity import is_active
 from ..families import FAMILIES
 from ..plotting import enlarge, matched_factor_names, save_gif, traversal_frames, traversal_grid, traversal_labels
 from ..traversal import decode_images, rank_latents, sweep, traversal_limits

@@ -73,11 +73,16 @@ def user_errors(fn):
 
 
 APP_TEXT = {
-    "en": {"app.header": "# Feature disentanglement, hands on\nEncode a picture, turn one latent at a time, compare "
-                         "entangled and disentangled models, and train your own β-VAE. "
-                         "(The page follows your browser's language: English or Japanese.)"},
-    "ja": {"app.header": "# 特徴のもつれを解く：触って学ぶ\n画像を符号化して潜在変数を一つずつ動かし、もつれたモデルと"
-                         "もつれの解けたモデルを比べ、自分の β-VAE を学習してみましょう。"
+    "en": {"app.header": "# Feature disentanglement, hands on\nA tab per family of models: turn one latent of a "
+                         "VAE at a time and dial β from entangled to disentangled (dSprites), move InfoGAN's and "
+                         "JointVAE's codes and read a digit you draw, put one face's glasses or beard on another, "
+                         "and recognise classes never seen in training from their attributes; then train your own "
+                         "β-VAE. (The page follows your browser's language: English or Japanese.)"},
+    "ja": {"app.header": "# 特徴のもつれを解く：触って学ぶ\nモデルのファミリーごとのタブで："
+                         "VAE の潜在変数を一つずつ動かし、β のダイヤルでもつれた表現からもつれの解けた表現へ"
+                         "（dSprites）、InfoGAN と JointVAE のコードを動かして自分で描いた数字を読ませ、"
+                         "ある顔の眼鏡や髭を別の顔に移し、学習で一度も見ていないクラスを属性から認識します。"
+                         "最後に自分の β-VAE を学習してみましょう。"
                          "（表示言語はブラウザーの言語設定に従います：英語または日本語）"},
 }
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from app_helpers import app_torch_threads, tiny_assets_dir  # noqa: F401  (autouse)
 from PIL import Image
 
+from app_helpers import app_torch_threads, tiny_assets_dir  # noqa: F401  (autouse)
 from disentangle_core.app import about_tab, dsprites_beta_tab, dsprites_tab, train_tab
 from disentangle_core.app.ui import APP_TEXT, translations
+from disentangle_core.families import FAMILIES
 
 
 def test_every_text_has_english_and_japanese():
@@ -48,3 +49,21 @@ def test_app_builds_with_a_single_beta_model(tmp_path):
 
     make_tiny_assets(tmp_path, names=("autoencoder_dsprites", "vae_dsprites"))
     demo_app.build_demo(tmp_path)  # the dial has one stop (β = 1): it still builds
+
+
+def test_the_tabs_are_the_families_then_training_and_about():
+    from disentangle_core.app.demo import TABS
+
+    declared = [tab for family in FAMILIES.values() for tab in family.tabs]
+    assert [tab.__name__.rsplit(".", 1)[1] for tab in TABS] == [*declared, "train_tab", "about_tab"]
+    assert all(hasattr(tab, "TEXT") and callable(tab.build) for tab in TABS)
+
+
+def test_every_family_has_a_tab_and_a_views_module():
+    from pathlib import Path
+
+    import disentangle_core.app as app
+
+    folder = Path(app.__file__).parent
+    for name in FAMILIES:
+        assert (folder / f"{name}_tab.py").exists() and (folder / f"{name}_views.py").exists()

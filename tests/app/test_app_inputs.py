@@ -7,14 +7,13 @@ import math
 
 import pytest
 import torch
-from app_helpers import app_torch_threads, png_header_only  # noqa: F401  (autouse)
 from PIL import Image
 
+from app_helpers import app_torch_threads, png_header_only  # noqa: F401  (autouse)
 from disentangle_core.app.dsprites_views import dial_step
 from disentangle_core.app.inputs import MAX_UPLOAD_SIDE, check_choice, check_number, load_binary_image
 from disentangle_core.models import build_model
 from disentangle_core.traversal import traverse, traverse_code
-
 
 # ---- numbers and choices --------------------------------------------------------------------------
 

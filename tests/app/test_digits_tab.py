@@ -9,9 +9,9 @@ import gradio as gr
 import numpy as np
 import pytest
 import torch
-from app_helpers import app_torch_threads  # noqa: F401  (autouse)
 from PIL import Image
 
+from app_helpers import app_torch_threads  # noqa: F401  (autouse)
 from disentangle_core.app import digits_tab, digits_views
 from disentangle_core.app.common import ModelCache
 from disentangle_core.app.ui import user_errors

@@ -7,9 +7,9 @@ import re
 import gradio as gr
 import pytest
 import torch
-from app_helpers import app_torch_threads, tiny_assets_dir  # noqa: F401  (autouse)
 from PIL import Image
 
+from app_helpers import app_torch_threads, tiny_assets_dir  # noqa: F401  (autouse)
 from disentangle_core.app import dsprites_beta_tab, dsprites_tab
 from disentangle_core.app.common import ModelCache
 from disentangle_core.app.dsprites_views import GRID_STEPS, DSpritesViews, dataset_image, mi_matrix, views_of

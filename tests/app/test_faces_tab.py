@@ -5,9 +5,9 @@ from __future__ import annotations
 import gradio as gr
 import pytest
 import torch
-from app_helpers import app_torch_threads, png_header_only, tiny_content_asset  # noqa: F401  (autouse)
 from PIL import Image
 
+from app_helpers import app_torch_threads, png_header_only, tiny_content_asset  # noqa: F401  (autouse)
 from disentangle_core.app import faces_tab
 from disentangle_core.app.common import ModelCache
 from disentangle_core.app.faces_views import GALLERY_SIZE, SCALE, FaceViews, Pick, metrics_line

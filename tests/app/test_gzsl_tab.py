@@ -1,8 +1,8 @@
 """The zero-shot tab's callbacks as plain functions, on a tiny benchmark and a briefly trained CADA-VAE."""
 
 import pytest
-from app_helpers import app_torch_threads, tiny_gzsl_asset  # noqa: F401  (autouse)
 
+from app_helpers import app_torch_threads, tiny_gzsl_asset  # noqa: F401  (autouse)
 from disentangle_core.app import gzsl_tab
 from disentangle_core.app.common import ModelCache
 from disentangle_core.app.gzsl_views import GZSLViews
@@ -10,11 +10,12 @@ from disentangle_core.app.gzsl_views import GZSLViews
 
 @pytest.fixture(scope="module")
 def views(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gzsl_assets")
-    name = tiny_gzsl_asset(folder, tmp_path_factory.mktemp("gzsl_cache"))
-    views = GZSLViews(ModelCache(folder), counts="quick")
-    assert views.names() == [name]
-    return views
+    with pytest.MonkeyPatch.context() as monkeypatch:  # the benchmark's cache, for this module's tests only
+        folder = tmp_path_factory.mktemp("gzsl_assets")
+        name = tiny_gzsl_asset(folder, tmp_path_factory.mktemp("gzsl_cache"), monkeypatch)
+        views = GZSLViews(ModelCache(folder), counts="quick")
+        assert views.names() == [name]
+        yield views
 
 
 def test_a_test_image_gets_its_top_5_over_seen_and_unseen(views):

@@ -7,9 +7,9 @@ import re
 import gradio as gr
 import pytest
 import torch
-from app_helpers import app_torch_threads  # noqa: F401  (autouse)
 from PIL import Image
 
+from app_helpers import app_torch_threads  # noqa: F401  (autouse)
 from disentangle_core.activity import is_active
 from disentangle_core.app import curves, train_tab
 from disentangle_core.app.train_jobs import TrainingCancelled, TrainingJobs

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import APP_MODELS, app_torch_threads  # noqa: F401  (autouse)
 from PIL import Image
 
+from app_helpers import APP_MODELS, app_torch_threads  # noqa: F401  (autouse)
 from disentangle_core.app import dsprites_beta_tab, dsprites_tab
 from disentangle_core.app.common import ModelCache
 from disentangle_core.app.dsprites_views import DSpritesViews

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
 from app_helpers import app_torch_threads, free_port, tiny_assets_dir, tiny_gzsl_asset  # noqa: F401  (autouse)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,20 +62,20 @@ def open_tab(page, name: str, timeout: float = 30_000) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import demo_app
     from disentangle_core.app.ui import launch_options
 
-    assets = with_shipped_models(tiny_assets_dir(tmp_path_factory), tmp_path_factory)  # + infogan, content_ae
-    tiny_gzsl_asset(assets, tmp_path_factory.mktemp("gzsl_cache"))  # + a tiny zero-shot model
-    demo = demo_app.build_demo(assets)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options(demo_app.I18N))
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with pytest.MonkeyPatch.context() as monkeypatch:  # the zero-shot benchmark's cache, while the server runs
+        assets = with_shipped_models(tiny_assets_dir(tmp_path_factory), tmp_path_factory)  # + infogan, content_ae
+        tiny_gzsl_asset(assets, tmp_path_factory.mktemp("gzsl_cache"), monkeypatch)  # + a tiny zero-shot model
+        demo = demo_app.build_demo(assets)
+        port = free_port()
+        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                    **launch_options(demo_app.I18N))
+        try:
+            yield f"http://127.0.0.1:{port}/"
+        finally:
+            demo.close()
 
 
 def test_japanese_page_slider_and_training(server):

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
 
-import pytest  # noqa: E402
-from app_helpers import app_torch_threads, free_port, png_header_only, tiny_assets_dir  # noqa: E402, F401  (autouse)
-from gradio_client import Client, handle_file  # noqa: E402
-from PIL import Image  # noqa: E402
-
-import demo_app  # noqa: E402
-from disentangle_core.app.ui import launch_options  # noqa: E402
+import demo_app
+from app_helpers import app_torch_threads, free_port, png_header_only, tiny_assets_dir  # noqa: F401  (autouse)
+from disentangle_core.app.ui import launch_options
 
 
 @pytest.fixture(scope="module")
