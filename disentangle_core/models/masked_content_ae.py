@@ -103,7 +103,8 @@ class MaskedContentAE(ContentModel):
 
     def loss(self, batch, out, step) -> dict:
         """Both reconstructions (L1 weighted 5, as the masked code's), three terms beyond the paper (colours,
-        readd, area), the flipped-label domain loss, and the ``blank`` and ``cycle`` terms when weighted."""
+        readd, area), the flipped-label domain loss, and the ``blank`` and ``cycle`` terms when weighted. What each
+        change to the paper's code replaced, and why: docs/experiments/content-addition.md."""
         cfg = self.config
         confusion = self.domain_loss(out["common_a"], out["common_b"], flipped=True)
         recon_a = 5 * (out["x_a_hat"].float() - batch["x_a"]).abs().mean()
