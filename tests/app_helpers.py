@@ -77,15 +77,14 @@ def png_header_only(path, width: int, height: int, bit_depth: int = 8, colour_ty
     return str(path)
 
 
-def tiny_gzsl_asset(folder, cache_root) -> str:
+def tiny_gzsl_asset(folder, cache_root, monkeypatch) -> str:
     """A tiny procedural GZSL benchmark (5 images per class) in ``cache_root`` and a CADA-VAE trained on it
-    for a few steps, published into ``folder``; returns the asset name. Points the benchmark cache there."""
-    import os
-
+    for a few steps, published into ``folder``; returns the asset name. Points the benchmark cache there
+    (through ``monkeypatch``, so the setting ends with the caller's scope)."""
     from disentangle_core.data import make_dataset
     from disentangle_core.data.gzsl_world import CACHE_ENV, cache_dir, generate
 
-    os.environ[CACHE_ENV] = str(cache_root)
+    monkeypatch.setenv(CACHE_ENV, str(cache_root))
     if not (cache_dir() / "att_splits.mat").is_file():
         generate(cache_dir(), images_per_class=5, epochs=1)
     data = make_dataset("gzsl")

@@ -5,6 +5,7 @@ from pathlib import Path
 # One thread per process: the tests are tiny, and servers or browsers started beside them would
 # otherwise oversubscribe the cores, where OpenMP's spinning threads slow torch down many times over.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is imported: no requests out
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
