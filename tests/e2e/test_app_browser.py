@@ -2,7 +2,8 @@
 the English page for an English browser, the "InfoGAN codes" tab (a code slider, a held-out digit read) and
 the "Glasses / beard transfer" tab (a face, a donor and the amount chosen).
 
-Screenshots of every tab go to ``test-artifacts/``. Skipped when Playwright or ``/usr/bin/chromium``
+Screenshots of every tab go to ``test-artifacts/``, and one of the first tab over the shipped models (an
+English page) to ``docs/images/app.png`` for the README. Skipped when Playwright or ``/usr/bin/chromium``
 is missing (Playwright cannot download its own browser here).
 """
 
@@ -23,6 +24,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+README_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "images" / "app.png"
+README_MODEL = "beta_vae_dsprites"  # the first tab's default model, shipped
+README_IMAGE = 696_848  # a large heart in the middle: shape 2, scale 5, orientation 0, posX 16, posY 16
 DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
 # shipped too (a tiny untrained one draws only noise); the tab shows the first, then switches to the second
 FACES_MODELS = ("content_ae_mask_glasses", "content_ae_glasses", "content_ae_mask_beard", "content_ae_beard")
@@ -278,3 +282,43 @@ def test_content_tab_puts_a_donors_glasses_on_a_face(server):
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
         finally:
             browser.close()
+
+
+def test_readme_picture_of_the_first_tab():
+    """The README's picture: the first tab as an English browser opens it, over the shipped models (all
+    procedural dSprites: no photograph can appear in it)."""
+    from disentangle_core.checkpoints import ASSETS_DIR, available_assets
+
+    if README_MODEL not in available_assets(ASSETS_DIR):
+        pytest.skip(f"{README_MODEL} is not in assets/")
+    import demo_app
+    from disentangle_core.app.ui import launch_options
+
+    demo = demo_app.build_demo(ASSETS_DIR)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **launch_options(demo_app.I18N))
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 980}).new_page()
+                page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+                page.get_by_role("tab", name="Latent traversal").wait_for(timeout=30_000)
+                for image in ("#decoded-image img", "#traversal-grid img"):
+                    page.locator(image).wait_for(timeout=60_000)
+                page.locator("#latent-slider-0 input[type=range]").wait_for(timeout=30_000)
+                before = page.locator("#traversal-grid img").get_attribute("src")
+                index = page.get_by_label("Dataset image number")
+                index.fill(str(README_IMAGE))
+                index.press("Enter")
+                page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
+                                       arg=["#traversal-grid img", before], timeout=30_000)
+                page.wait_for_timeout(1000)  # the images finish loading
+                assert "__i18n__" not in page.inner_text("body")
+                README_PICTURE.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=README_PICTURE)
+            finally:
+                browser.close()
+    finally:
+        demo.close()
