@@ -50,9 +50,9 @@ def test_the_attribute_baseline_recognises_an_unseen_combination_of_seen_attribu
 
 def test_the_registered_evaluation_measures_a_model_on_its_folder(tmp_path):
     from disentangle_core.data import GZSLFeatures
-    from disentangle_core.evaluation import evaluation_for
+    from disentangle_core.families import evaluation_for
     from disentangle_core.models import build_model
-    from test_gzsl_data import write_xlsa17
+    from gzsl_fixtures import write_xlsa17
     from test_gzsl_models import TINY
 
     folder = write_xlsa17(tmp_path / "toy")
