@@ -1,8 +1,8 @@
 """The GZSL table: U/S/H of every GZSL preset over seeds, the honest way and the optimistic way.
 
-Each run is the project's own CLI, ``train PRESET --out runs/gzsl/PRESET_sSEED --seed=SEED``, stopped
-every ``--every`` epochs and continued with ``--resume`` (which gives the same weights as one
-uninterrupted run), so the model is measured along the way:
+Each run is the CLI's own training (``workflows.train_preset``, what ``train PRESET --out runs/gzsl/PRESET_sSEED
+--seed=SEED`` runs), stopped every ``--every`` epochs and continued with ``resume`` (which gives the same
+weights as one uninterrupted run), so the model is measured along the way:
 - **honest**: test U/S/H after the preset's number of epochs (chosen on the train/val split, with
   ``--val``), reported once per seed, then mean ± std;
 - **optimistic**: the best test H over the measured epochs, what public code that evaluates on the test
@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from disentangle_core.checkpoints import load_model  # noqa: E402
-from disentangle_core.cli import main as cli  # noqa: E402
 from disentangle_core.data import make_dataset  # noqa: E402
-from disentangle_core.metrics.gzsl_evaluate import gzsl_result  # noqa: E402
+from disentangle_core.evaluation.gzsl import gzsl_result  # noqa: E402
 from disentangle_core.presets import get_preset  # noqa: E402
+from disentangle_core.workflows import train_preset  # noqa: E402
 
 PRESETS = ("cada_vae_gzsl", "dvae_gzsl", "dvae_nosplit_gzsl", "dvae_noshuffle_gzsl", "dvae_concat_gzsl")
 KEYS = ("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z", "probe_t_mean",
@@ -42,7 +42,7 @@ KEYS = ("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "
 
 
 def staged_run(preset: str, seed: int, out: Path, every_steps: int, data, epochs: int | None) -> list[dict]:
-    """Train with the CLI in stages of ``every_steps``; after each, measure model.safetensors on ``data``.
+    """Train the preset in stages of ``every_steps``; after each, measure model.safetensors on ``data``.
 
     ``epochs`` None: the preset's own steps; else that many epochs of ``data``'s training images."""
     batch = get_preset(preset).batch_size
@@ -50,12 +50,8 @@ def staged_run(preset: str, seed: int, out: Path, every_steps: int, data, epochs
     curve = []
     for i, steps in enumerate(range(every_steps, total + every_steps, every_steps)):
         steps = min(steps, total)
-        argv = ["train", preset, "--out", str(out), "--steps", str(steps), f"--seed={seed}", "--precision", "fp32",
-                "--checkpoint-every", str(every_steps)] + (["--resume"] if i else [])
-        if data.split == "val":
-            argv.append("--split=val")
-        if cli(argv) != 0:
-            raise SystemExit(f"training {preset} failed")
+        train_preset(preset, out, steps=steps, recipe={"seed": seed}, precision="fp32", checkpoint_every=every_steps,
+                     resume=i > 0, data_options={"split": "val"} if data.split == "val" else {})
         model, card = load_model(out / "model.safetensors")
         result = gzsl_result(model, data, seed=seed)
         curve.append({"epoch": round(steps * card["batch_size"] / data.dimensions["dataset_size"]), "steps": steps,

@@ -1,6 +1,8 @@
 """``python -m disentangle_core``: list, inspect, train, publish, traverse, transfer and evaluate models.
 
-Every failure the user can cause ends in one line on stderr and exit status 2.
+This module parses arguments and prints; the work is done by library functions (``workflows``), which
+notebooks and ``benchmarks/`` call too. Every failure the user can cause ends in one line on stderr and
+exit status 2.
 """
 
 from __future__ import annotations
@@ -9,23 +11,15 @@ import argparse
 import inspect
 import json
 import sys
-from dataclasses import replace
-from pathlib import Path
 
-import torch
-
-from .checkpoints import (ASSETS_DIR, available_assets, load_card, load_model, load_pretrained, publish,
-                          write_assets_readme)
-from .data import DATASETS, make_dataset
-from .evaluation import EVALUATIONS, card_updates, evaluation_for
-from .metrics import COUNTS
-from .models import MODELS, NonFiniteLossError, build_model
-from .plotting import save_gif, traversal_frames, traversal_grid
+from .checkpoints import ASSETS_DIR, available_assets, load_card
+from .data import DATASETS
+from .evaluation.counts import COUNTS
+from .families import EVALUATIONS, evaluation_for, family_of
+from .models import MODELS, NonFiniteLossError
 from .presets import PRESETS, get_preset
-from .train import PRECISIONS, resolve_device, train
-from .traversal import category_sweep, traverse, traverse_codes
-
-TRAIN_KEYS = ("batch_size", "seed")  # --key=value overrides of the recipe itself, not the model config
+from .train import PRECISIONS, resolve_device
+from .workflows import RECIPE_KEYS, evaluate, load, publish_model, train_preset, transfer_figure, traversal_figure
 
 
 def _parse_value(text: str):
@@ -35,8 +29,9 @@ def _parse_value(text: str):
         return text
 
 
-def _overrides(extra: list[str], preset) -> tuple[dict, dict, dict]:
+def _overrides(extra: list[str], preset_name: str) -> tuple[dict, dict, dict]:
     """Split ``--key=value`` words into model-config, recipe and dataset overrides, rejecting unknown keys."""
+    preset = get_preset(preset_name)
     config_fields = set(MODELS[preset.model][1].__dataclass_fields__)
     data_fields = set(inspect.signature(DATASETS[preset.dataset]).parameters) - {"device", "data_dir", "path"}
     config, recipe, data = {}, {}, {}
@@ -45,7 +40,7 @@ def _overrides(extra: list[str], preset) -> tuple[dict, dict, dict]:
             raise ValueError(f"unexpected argument {word!r}; overrides are written --key=value")
         key, value = word[2:].split("=", 1)
         key = key.replace("-", "_")
-        if key in TRAIN_KEYS:
+        if key in RECIPE_KEYS:
             if not value.lstrip("-").isdigit():
                 raise ValueError(f"--{key} must be an integer, got {value!r}")
             recipe[key] = int(value)
@@ -54,18 +49,11 @@ def _overrides(extra: list[str], preset) -> tuple[dict, dict, dict]:
         elif key in data_fields:  # e.g. --split=val of the GZSL data
             data[key] = value
         else:
-            choices = ", ".join(sorted(config_fields | set(TRAIN_KEYS) | data_fields))
+            choices = ", ".join(sorted(config_fields | set(RECIPE_KEYS) | data_fields))
             raise ValueError(f"unknown option --{key} for preset model {preset.model!r}; choose from: {choices}")
     return config, recipe, data
 
 
-def _load(name_or_path: str, device):
-    if name_or_path.endswith(".safetensors"):
-        return load_model(name_or_path, device)
-    return load_pretrained(name_or_path, device)
-
-
-LIST_METRICS = ("recon_nll", "kl", "mig", "factor_vae", "u", "s", "h")
 LIST_KEYS = ("asset", "model", "preset", "summary", "steps", "metrics")  # the card keys `list --json` prints
 
 
@@ -78,15 +66,16 @@ def cmd_list(args) -> None:
     if not names:
         print(f"no shipped assets in {ASSETS_DIR}")
         return
-    print(f"{'asset':<26} {'model':<12} {'steps':>7}  metrics")
+    print(f"{'asset':<26} {'model':<18} {'steps':>7}  metrics")
     for name in names:
         card = load_card(name)
-        metrics = "  ".join(f"{k}={v}" for k, v in card.get("metrics", {}).items() if k in LIST_METRICS)
-        print(f"{name:<26} {card['model']:<12} {card.get('steps', '?'):>7}  {metrics}")
+        metrics = card.get("metrics", {})  # the numbers its family shows (Family.list_metrics), in that order
+        shown = "  ".join(f"{k}={metrics[k]}" for k in family_of(card).list_metrics if k in metrics)
+        print(f"{name:<26} {card['model']:<18} {card.get('steps', '?'):>7}  {shown}")
 
 
 def cmd_info(args) -> None:
-    card = _load(args.name, "cpu")[1] if args.name.endswith(".safetensors") else load_card(args.name)
+    card = load(args.name, "cpu")[1] if args.name.endswith(".safetensors") else load_card(args.name)
     if args.json:  # the whole card, training history included
         print(json.dumps(card, indent=2, ensure_ascii=False))
         return
@@ -97,129 +86,33 @@ def cmd_info(args) -> None:
 
 
 def cmd_train(args, extra: list[str]) -> None:
-    preset = get_preset(args.preset)
-    config, recipe, data_overrides = _overrides(extra, preset)
-    preset = replace(preset, config={**preset.config, **config}, data={**preset.data, **data_overrides}, **recipe)
-    steps = args.steps or preset.steps
-    device = resolve_device(args.device)
-    data_options = {**preset.data, **({"data_dir": args.data_dir} if args.data_dir else {})}
-    data = make_dataset(preset.dataset, device=device, **data_options)
-    # a dataset that knows the input sizes its models need (GZSL: feature, attribute and class counts) names them
-    fields = MODELS[preset.model][1].__dataclass_fields__
-    sizes = {k: v for k, v in getattr(data, "dimensions", {}).items() if k in fields and k not in config}
-    torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
-    model = build_model(preset.model, **{**preset.config, **sizes})
-    card = {"preset": args.preset, "summary": preset.summary, "paper_setting": preset.paper,
-            **({"data_options": data_options} if data_options else {})}
-    result = train(model, data, steps=steps, batch_size=preset.batch_size, seed=preset.seed, device=device,
-                   out_dir=args.out, checkpoint_every=args.checkpoint_every, resume=args.resume,
-                   precision=args.precision, card=card)
+    config, recipe, data_options = _overrides(extra, args.preset)
+    result = train_preset(args.preset, args.out, steps=args.steps, data_dir=args.data_dir, config=config,
+                          recipe=recipe, data_options=data_options, device=args.device, precision=args.precision,
+                          checkpoint_every=args.checkpoint_every, resume=args.resume)
     print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
 
 
-def _measure_file(evaluation, path, args, preset) -> tuple[dict, dict]:
-    """(card, headline metrics) of another checkpoint of ``preset``, measured as the published one is."""
-    model, card = load_model(path)
-    if card.get("preset") != preset:
-        raise ValueError(f"{path} was trained from preset {card.get('preset')!r}, not {preset!r}; "
-                         "--seeds and --curve take checkpoints of the same recipe")
-    measured = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
-    return card, card_updates(evaluation, measured, args.counts)["metrics"]
-
-
 def cmd_publish(args) -> None:
-    model, card = load_model(args.model_file)
-    if args.fp16:  # measure the weights as they will be stored
-        with torch.no_grad():
-            for tensor in model.state_dict().values():
-                if tensor.is_floating_point():
-                    tensor.copy_(tensor.half())
-    evaluation = evaluation_for(card)
-    result = evaluation.measure(model, card, counts=args.counts, seed=0, data_dir=args.data_dir, device="cpu")
-    updates = card_updates(evaluation, result, args.counts)
-    preset = card.get("preset")
-    if args.seeds:  # the recipe's other seeds, measured alike: the card shows the spread, not only the best
-        rows = [{"seed": card.get("seed"), "published": True, **updates["metrics"]}]
-        for path in args.seeds:
-            other, metrics = _measure_file(evaluation, path, args, preset)
-            rows.append({"seed": other.get("seed"), "published": False, **metrics})
-        updates["seeds"] = sorted(rows, key=lambda row: row["seed"])
-    if args.curve:  # the run's intermediate training states: where a longer run would go
-        rows = [{"step": card.get("steps"), **updates["metrics"]}]
-        for path in args.curve:
-            state, metrics = _measure_file(evaluation, path, args, preset)
-            rows.append({"step": state["history"][-1]["step"] if state.get("history") else None, **metrics})
-        updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
-    target = publish(args.model_file, args.name, card_updates=updates, dtype=torch.float16 if args.fp16 else None)
-    write_assets_readme()
+    target, updates = publish_model(args.model_file, args.name, counts=args.counts, data_dir=args.data_dir,
+                                    seeds=args.seeds, curve=args.curve, fp16=args.fp16)
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
 
 
 def cmd_traverse(args) -> None:
-    out = Path(args.out)
-    if out.suffix.lower() not in (".png", ".gif"):
-        raise ValueError(f"--out must end in .png or .gif, got {out.name!r}")
-    if not 2 <= args.steps <= 50:
-        raise ValueError(f"--steps must be between 2 and 50, got {args.steps}")
-    model, card = _load(args.name, "cpu")
-    if hasattr(model, "categorical_slice"):  # a categorical code: the InfoGAN paper's figure
-        _traverse_categories(model, card, out, args)
-        return
-    data = make_dataset(card.get("dataset", "dsprites"))
-    x = data.sample(512, torch.Generator().manual_seed(args.seed))["x"]
-    if out.suffix.lower() == ".png":
-        traversal_grid(traverse(model, x, steps=args.steps)).save(out)
-    else:
-        codes = torch.cat([model.eval().representation(x[i : i + 1]) for i in range(3)])  # 3 starting images
-        starts = traverse_codes(model, codes, x, steps=args.steps)
-        save_gif(traversal_frames(starts), out)
-    print(f"wrote {out}")
+    print(traversal_figure(args.name, args.out, steps=args.steps, seed=args.seed))
 
 
 def cmd_transfer(args) -> None:
-    """The content-transfer figure of a faces model: held-out faces (rows) wearing each donor's attribute."""
-    from .content import transfer_table
-    from .plotting import transfer_grid_image
-
-    out = Path(args.out)
-    if out.suffix.lower() != ".png":
-        raise ValueError(f"--out must end in .png, got {out.name!r}")
-    for flag in ("faces", "donors"):
-        if not 1 <= getattr(args, flag) <= 16:
-            raise ValueError(f"--{flag} must be between 1 and 16, got {getattr(args, flag)}")
-    model, card = _load(args.name, "cpu")
-    if not hasattr(model, "specific_encoder"):
-        raise ValueError(f"{args.name} is a {card['model']} model; transfer needs a content-addition model "
-                         "(content_ae), e.g. content_ae_glasses")
-    data = make_dataset(card.get("dataset", "faces"), split="test", **card.get("data_options", {}))
-    batch = data.sample(max(args.faces, args.donors), torch.Generator().manual_seed(args.seed))
-    faces, donors = batch["x_a"][: args.faces], batch["x_b"][: args.donors]
-    transfer_grid_image(faces, donors, transfer_table(model, faces, donors, args.amount)).save(out)
-    print(f"wrote {out} (rows: faces without the attribute; columns: donors; amount {args.amount:g})")
+    print(transfer_figure(args.name, args.out, faces=args.faces, donors=args.donors, amount=args.amount,
+                          seed=args.seed))
 
 
 def cmd_evaluate(args) -> None:
     device = resolve_device(args.device)
-    model, card = _load(args.name, device)
-    evaluation = evaluation_for(card)
-    result = evaluation.measure(model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir, device=device)
-    print(json.dumps(result, indent=2) if args.json else evaluation.format(result))
-
-
-def _traverse_categories(model, card: dict, out: Path, args) -> None:
-    """Rows: the categories; columns: each continuous code (the most used three) swept from -2 to 2."""
-    code = model.eval().sample_code(1, torch.Generator().manual_seed(args.seed))["code"][0]
-    usage = card.get("continuous_kl")  # measured by publish; InfoGAN's codes are all used by design
-    dims = (sorted(range(len(usage)), key=lambda d: -usage[d]) if usage else
-            list(range(model.config.continuous_dim)))[:3]
-    sweep_all = category_sweep(model, code, dims, steps=args.steps)
-    if out.suffix.lower() == ".png":
-        traversal_grid(sweep_all).save(out)
-    else:  # one column per continuous code, each sweeping its range as the animation plays
-        blocks = [replace(sweep_all, images=sweep_all.images[:, b * args.steps:(b + 1) * args.steps])
-                  for b in range(len(dims))]
-        save_gif(traversal_frames(blocks), out)
-    print(f"wrote {out} (rows: categories; columns: continuous codes {dims} from -2 to 2)")
+    model, card = load(args.name, device)
+    result = evaluate(model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir, device=device)
+    print(json.dumps(result, indent=2) if args.json else evaluation_for(card).format(result))
 
 
 def build_parser() -> argparse.ArgumentParser:

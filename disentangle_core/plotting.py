@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from .evaluation import ACTIVE_KL, is_active
+from .activity import ACTIVE_KL, is_active
 
 LABEL_WIDTH = 92
 PAD = 2
@@ -129,7 +129,7 @@ def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRES
 
     ``mi_matrix`` is (D, K), e.g. ``metrics.mutual_info_matrix`` or ``evaluate_all(...)["mi_matrix"]``;
     the result feeds ``traversal_labels(traversal, names)`` ("z3 ~ posX"). ``active`` (D booleans, e.g.
-    ``evaluation.is_active`` of the KL per latent) leaves switched-off latents unnamed: their MI is estimation noise.
+    ``activity.is_active`` of the KL per latent) leaves switched-off latents unnamed: their MI is estimation noise.
     """
     mi = np.asarray(mi_matrix, dtype=float)
     if mi.ndim != 2 or mi.shape[1] != len(factor_names):

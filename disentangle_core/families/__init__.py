@@ -5,7 +5,9 @@ the registries the CLI and the app read are derived here from those declarations
 
 - ``FAMILIES``: name -> ``Family``, in the order the app shows them;
 - ``family_of(card)``: the family of a trained model, from the dataset its card names;
-- ``DATASET_FAMILY``: every dataset name and alias -> its family's name.
+- ``DATASET_FAMILY``: every dataset name and alias -> its family's name;
+- ``EVALUATIONS``: every dataset name -> how a model trained on it is measured (``evaluation.Evaluation``);
+- ``evaluation_for(card)``: the evaluation of a trained model.
 
 A family names its app tabs by module name (``disentangle_core/app/<tab>.py``) and never imports app
 code: the app reads ``FAMILIES``, not the other way round.
@@ -13,6 +15,7 @@ code: the app reads ``FAMILIES``, not the other way round.
 
 from __future__ import annotations
 
+from ..evaluation import Evaluation
 from .family import Family
 from .dsprites import DSPRITES
 from .digits import DIGITS
@@ -21,6 +24,7 @@ from .gzsl import GZSL
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (DSPRITES, DIGITS, FACES, GZSL)}
 DATASET_FAMILY: dict[str, str] = {dataset: f.name for f in FAMILIES.values() for dataset in f.datasets}
+EVALUATIONS: dict[str, Evaluation] = {dataset: e for f in FAMILIES.values() for dataset, e in f.evaluations.items()}
 
 
 def family_of(card: dict) -> Family:
@@ -31,9 +35,9 @@ def family_of(card: dict) -> Family:
     return FAMILIES[DATASET_FAMILY[dataset]]
 
 
-def evaluation_for(card: dict):
+def evaluation_for(card: dict) -> Evaluation:
     """How a trained model is measured: its family's evaluation for the dataset its card names."""
     return family_of(card).evaluations[card.get("dataset", "dsprites")]
 
 
-__all__ = ["DATASET_FAMILY", "FAMILIES", "Family", "evaluation_for", "family_of"]
+__all__ = ["DATASET_FAMILY", "EVALUATIONS", "FAMILIES", "Family", "evaluation_for", "family_of"]

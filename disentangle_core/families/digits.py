@@ -1,6 +1,6 @@
 """Digits: a categorical code that finds the digit without labels, continuous codes for slant and ink."""
 
-from ..evaluation import DIGITS as DIGITS_EVALUATION
+from ..evaluation.digits import DIGITS as DIGITS_EVALUATION
 from .family import Family
 
 DIGITS = Family(

@@ -1,6 +1,6 @@
 """The VAE family on dSprites: which latent holds which factor, and how β trades it against reconstruction."""
 
-from ..evaluation import DSPRITES as DSPRITES_EVALUATION
+from ..evaluation.dsprites import DSPRITES as DSPRITES_EVALUATION
 from .family import Family
 
 DSPRITES = Family(

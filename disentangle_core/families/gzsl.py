@@ -1,6 +1,6 @@
 """GZSL: recognising unseen classes from their attributes, through a latent space shared with images."""
 
-from ..evaluation import GZSL as GZSL_EVALUATION
+from ..evaluation.gzsl import GZSL as GZSL_EVALUATION
 from .family import Family
 
 GZSL = Family(

@@ -65,12 +65,12 @@ def test_evaluate_defaults_to_the_cards_counts_and_says_what_each_costs(capsys):
 
 def test_every_shipped_asset_has_an_evaluation_and_an_unknown_dataset_is_one_sentence():
     from disentangle_core.checkpoints import available_assets, load_card
-    from disentangle_core.evaluation import EVALUATIONS, evaluation_for
+    from disentangle_core.families import EVALUATIONS, evaluation_for
 
     for name in available_assets():
         card = load_card(name)
         assert card["dataset"] in EVALUATIONS, name
         evaluation = evaluation_for(card)
         assert set(card["metrics"]) <= set(evaluation.headline), name
-    with pytest.raises(ValueError, match="no evaluation is registered for dataset 'nope'; known: dsprites"):
+    with pytest.raises(ValueError, match="no family knows the dataset 'nope' of this model; known: dsprites"):
         evaluation_for({"dataset": "nope"})

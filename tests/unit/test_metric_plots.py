@@ -49,7 +49,7 @@ def test_kl_bar_chart_has_one_bar_per_latent():
 
 def test_one_rule_for_active_at_the_boundary():
     """A latent is active when its KL is above ACTIVE_KL: cards, labels and bars agree at the boundary."""
-    from disentangle_core.evaluation import ACTIVE_KL, is_active
+    from disentangle_core.activity import ACTIVE_KL, is_active
 
     kl = torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6, 0.0, 2.0])
     assert is_active(kl).tolist() == [False, True, False, True]

@@ -11,7 +11,8 @@ from sklearn.metrics import mutual_info_score
 from disentangle_core import metrics
 from disentangle_core.checkpoints import save_model
 from disentangle_core.cli import main
-from disentangle_core.evaluation import format_metrics
+from disentangle_core.evaluation import dsprites as dsprites_evaluation
+from disentangle_core.evaluation.dsprites import format_metrics
 from disentangle_core.data.dsprites import FACTOR_SIZES
 from disentangle_core.models import build_model
 
@@ -136,13 +137,13 @@ def test_rotation_lowers_mig_but_keeps_dci_informativeness():
 
 
 def identity_code_fn():
-    return metrics.code_function(LinearCode(np.eye(5)), ToyData())
+    return dsprites_evaluation.code_function(LinearCode(np.eye(5)), ToyData())
 
 
 def test_beta_vae_score_identity_and_constant():
     data, generator = ToyData(), torch.Generator().manual_seed(0)
     for matrix, low, high in [(np.eye(5), 0.99, 1.0), (np.zeros((5, 3)), 0.0, 0.4)]:  # chance is 1/5
-        code_fn = metrics.code_function(LinearCode(matrix), data)
+        code_fn = dsprites_evaluation.code_function(LinearCode(matrix), data)
         train = metrics.beta_vae_features(code_fn, data.sample_factors, 5, 200, 16, generator)
         evaluation = metrics.beta_vae_features(code_fn, data.sample_factors, 5, 100, 16, generator)
         assert train[0].shape == (200, matrix.shape[1]) and train[1].shape == (200,)
@@ -154,7 +155,7 @@ def test_factor_vae_score_identity_constant_and_votes():
     score = metrics.factor_vae_score(identity_code_fn(), data.sample_factors, 5, 200, 100, 1000, 32,
                                      torch.Generator().manual_seed(0))
     assert score["eval_accuracy"] > 0.95 and score["active_latents"] == 5
-    constant = metrics.code_function(LinearCode(np.zeros((5, 4))), data)
+    constant = dsprites_evaluation.code_function(LinearCode(np.zeros((5, 4))), data)
     assert metrics.factor_vae_score(constant, data.sample_factors, 5, 50, 50, 500, 16)["eval_accuracy"] == 0.0
     votes = np.array([[9, 1, 0], [1, 8, 0]])  # latent 2 never voted: it predicts factor 0
     assert metrics.factor_vae_accuracy(votes, votes)["train_accuracy"] == pytest.approx(17 / 19)
@@ -163,8 +164,8 @@ def test_factor_vae_score_identity_constant_and_votes():
 
 
 def test_evaluate_all_is_deterministic_for_a_seed_and_scores_identity_high():
-    first = metrics.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, counts="quick")
-    second = metrics.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, counts="quick")
+    first = dsprites_evaluation.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, counts="quick")
+    second = dsprites_evaluation.evaluate_all(LinearCode(np.eye(5)), ToyData(), seed=3, counts="quick")
     assert first == second
     assert first["beta_vae"] > 0.95 and first["factor_vae"] > 0.9 and first["dci_informativeness"] > 0.9
     assert np.asarray(first["mi_matrix"]).shape == (5, 5) and first["factor_names"][0] == "shape"

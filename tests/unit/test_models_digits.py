@@ -9,7 +9,8 @@ from torch.distributions import Categorical, kl_divergence
 
 from disentangle_core import losses
 from disentangle_core.checkpoints import load_model
-from disentangle_core.metrics.digits import digits_scores, within_sweep_spearman
+from disentangle_core.evaluation.digits import digits_scores
+from disentangle_core.metrics.digits import within_sweep_spearman
 from disentangle_core.models import NonFiniteLossError, build_model
 from disentangle_core.train import train
 from disentangle_core.traversal import category_sweep
@@ -238,8 +239,8 @@ def test_publish_lists_the_other_seeds_measured_alike(tmp_path, capsys, monkeypa
     save_model(tmp_path / "other.safetensors", tiny("joint_vae").eval(), {"dataset": "mnist", "preset": "x", "seed": 2})
     assets = tmp_path / "assets"
     assets.mkdir()
-    monkeypatch.setattr(cli, "publish", partial(checkpoints.publish, assets_dir=assets))
-    monkeypatch.setattr(cli, "write_assets_readme", lambda: None)
+    monkeypatch.setattr(checkpoints, "publish", partial(checkpoints.publish, assets_dir=assets))
+    monkeypatch.setattr(checkpoints, "write_assets_readme", lambda: None)
     assert cli.main(["publish", str(files[1]), "--name", "jv", "--counts", "quick", "--seeds", str(files[0])]) == 0
     seeds = load_card("jv", assets)["seeds"]
     assert [(row["seed"], row["published"]) for row in seeds] == [(0, False), (1, True)]

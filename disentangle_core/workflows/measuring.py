@@ -1,0 +1,69 @@
+"""Measuring a model the way its family is measured, and publishing it into ``assets/`` with its numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .. import checkpoints
+from ..evaluation import Evaluation, card_updates
+from ..families import evaluation_for
+
+
+def load(name_or_path: str, device="cpu") -> tuple[torch.nn.Module, dict]:
+    """(model, card) of a shipped asset's name or of a ``.safetensors`` model file."""
+    if str(name_or_path).endswith(".safetensors"):
+        return checkpoints.load_model(name_or_path, device)
+    return checkpoints.load_pretrained(name_or_path, device)
+
+
+def evaluate(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu") -> dict:
+    """Measure ``model`` the way its family is measured (``families.evaluation_for(card)``); returns the scores."""
+    return evaluation_for(card).measure(model, card, counts=counts, seed=seed, data_dir=data_dir, device=device)
+
+
+def _measure_file(evaluation: Evaluation, path, preset: str, counts: str, data_dir) -> tuple[dict, dict]:
+    """(card, headline metrics) of another checkpoint of ``preset``, measured as the published one is."""
+    model, card = checkpoints.load_model(path)
+    if card.get("preset") != preset:
+        raise ValueError(f"{path} was trained from preset {card.get('preset')!r}, not {preset!r}; "
+                         "--seeds and --curve take checkpoints of the same recipe")
+    measured = evaluation.measure(model, card, counts=counts, seed=0, data_dir=data_dir, device="cpu")
+    return card, card_updates(evaluation, measured, counts)["metrics"]
+
+
+def publish_model(model_file, name: str, *, counts: str = "standard", data_dir=None, seeds=(), curve=(),
+                  fp16: bool = False) -> tuple[Path, dict]:
+    """Measure ``model_file`` and copy it into ``assets/`` as ``name``, with the numbers in its card; rewrite
+    the asset tables. Returns the published file and what its card received.
+
+    ``seeds``: the recipe's other seeds, measured alike, so the card shows the spread, not only the best;
+    ``curve``: the run's intermediate training states, measured alike (where a longer run would go);
+    ``fp16``: float16 weights, measured as rounded.
+    """
+    model, card = checkpoints.load_model(model_file)
+    if fp16:  # measure the weights as they will be stored
+        with torch.no_grad():
+            for tensor in model.state_dict().values():
+                if tensor.is_floating_point():
+                    tensor.copy_(tensor.half())
+    evaluation = evaluation_for(card)
+    result = evaluation.measure(model, card, counts=counts, seed=0, data_dir=data_dir, device="cpu")
+    updates = card_updates(evaluation, result, counts)
+    preset = card.get("preset")
+    if seeds:
+        rows = [{"seed": card.get("seed"), "published": True, **updates["metrics"]}]
+        for path in seeds:
+            other, metrics = _measure_file(evaluation, path, preset, counts, data_dir)
+            rows.append({"seed": other.get("seed"), "published": False, **metrics})
+        updates["seeds"] = sorted(rows, key=lambda row: row["seed"])
+    if curve:
+        rows = [{"step": card.get("steps"), **updates["metrics"]}]
+        for path in curve:
+            state, metrics = _measure_file(evaluation, path, preset, counts, data_dir)
+            rows.append({"step": state["history"][-1]["step"] if state.get("history") else None, **metrics})
+        updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
+    target = checkpoints.publish(model_file, name, card_updates=updates, dtype=torch.float16 if fp16 else None)
+    checkpoints.write_assets_readme()
+    return target, updates
