@@ -36,7 +36,6 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import demo_app  # noqa: E402
-
 from disentangle_core.app import dsprites_tab  # noqa: E402
 from disentangle_core.app.common import ModelCache  # noqa: E402
 from disentangle_core.app.dsprites_views import DSpritesViews  # noqa: E402

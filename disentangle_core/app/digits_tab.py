@@ -32,7 +32,8 @@ TEXT = {
         "infogan.codes": "Continuous codes, in [−2, 2]. InfoGAN trained on [−1, 1]: beyond it G extrapolates. "
                          "The digit redraws while you drag; the figure when you let go.",
         "infogan.seed": "Noise seed",
-        "infogan.seed_info": "Draws InfoGAN's 62 noise values (JointVAE: its latents without a slider). A whole number from 0 to 999999; press Enter to redraw.",
+        "infogan.seed_info": "Draws InfoGAN's 62 noise values (JointVAE: its latents without a slider). A whole number "
+                             "from 0 to 999999; press Enter to redraw.",
         "infogan.digit": "G's digit",
         "infogan.figure": "The paper's figure: a row per category, each continuous code swept from −2 to 2 in turn",
         "infogan.read_title": "### Read a digit\nDraw a digit (dark on light or light on dark), or click a real "
@@ -67,11 +68,13 @@ TEXT = {
         "infogan.codes": "連続コード（−2〜2）。InfoGAN は [−1, 1] で学習したので、その外側は G の外挿です。"
                          "ドラッグ中は数字が、手を離すと図が更新されます。",
         "infogan.seed": "ノイズのシード",
-        "infogan.seed_info": "InfoGAN の 62 個のノイズ（JointVAE ではスライダーのない潜在変数）を決めます。0〜999999 の整数。Enter で描き直します。",
+        "infogan.seed_info": "InfoGAN の 62 個のノイズ（JointVAE ではスライダーのない潜在変数）を決めます。0〜999999 "
+                             "の整数。Enter で描き直します。",
         "infogan.digit": "G が描いた数字",
         "infogan.figure": "論文の図：カテゴリーごとに一行、各連続コードを順に −2 から 2 まで掃引",
         "infogan.read_title": "### 数字を読む\n数字を描くか（明るい地に暗い線でも、暗い地に明るい線でも可）、下の"
-                              "学習に使っていない本物の数字をクリックしてください。Q がカテゴリーと連続コードを読み取り、"
+                              "学習に使っていない本物の数字をクリックしてください。Q "
+                              "がカテゴリーと連続コードを読み取り、"
                               "G がそれらから（ノイズ 0 で）描き直します。",
         "infogan.sketch": "数字を描く",
         "infogan.read": "描いた数字を読む",
@@ -209,6 +212,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         gr.on([seed.submit, *(slider.release for slider in sliders)], bind(refresh), code_inputs, [digit, figure],
               trigger_mode="always_last", show_progress="minimal", preprocess=False, api_name="infogan_refresh")
         read_button.click(bind(read_sketch), [model, sketch], read_outputs, api_name="infogan_read_sketch")
-        index.submit(bind(read_heldout), [model, index], read_outputs, preprocess=False, api_name="infogan_read_heldout")
+        index.submit(bind(read_heldout), [model, index], read_outputs, preprocess=False,
+                     api_name="infogan_read_heldout")
         gallery.select(picked, None, index, api_visibility="private").then(  # a click reads, even the same digit again
             bind(read_heldout), [model, index], read_outputs, preprocess=False, api_visibility="private")

@@ -187,7 +187,8 @@ def _grey(image) -> np.ndarray:
             or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)) or 0 in image.shape:
         raise ValueError(SKETCH_MESSAGE)
     if max(image.shape[:2]) > MAX_UPLOAD_SIDE:
-        raise ValueError(f"the sketch is larger than {MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} pixels; draw on a smaller canvas")
+        raise ValueError(f"the sketch is larger than {MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} pixels; "
+                         "draw on a smaller canvas")
     pixels = image.astype(np.float32)
     if not np.isfinite(pixels).all():
         raise ValueError(SKETCH_MESSAGE)

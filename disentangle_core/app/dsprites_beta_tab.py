@@ -101,7 +101,8 @@ def compare(views: DSpritesViews, index, log2_beta) -> list:
     grids = [image_file(m.grid(m.encode(x))) for m in models]
     charts = [kl_bar_chart(m.activity) for m in models[1:]]
     heatmaps = [mi_heatmap(mi_matrix(m.model, m.card), FACTOR_NAMES, active=m.active_mask) for m in models]
-    return [image_file(enlarge(x)), *grids, *charts, f"**β = {models[2].card['config']['beta']:g}** · `{names[2]}`", *heatmaps, score_table(models)]
+    beta_name = f"**β = {models[2].card['config']['beta']:g}** · `{names[2]}`"
+    return [image_file(enlarge(x)), *grids, *charts, beta_name, *heatmaps, score_table(models)]
 
 
 def score_table(models) -> dict:

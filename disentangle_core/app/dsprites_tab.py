@@ -140,14 +140,14 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                 gr.Markdown(t("traversal.upload_info"))
                 source = gr.Image(label=t("traversal.input"), interactive=False, height=140, buttons=[], format="png")
             with gr.Column(scale=1, min_width=280):
-                decoded = gr.Image(label=t("traversal.decoded"), interactive=False, height=256, buttons=[], format="png",
-                                   elem_id="decoded-image")
+                decoded = gr.Image(label=t("traversal.decoded"), interactive=False, height=256, buttons=[],
+                                   format="png", elem_id="decoded-image")
                 gr.Markdown(t("traversal.sliders"))
                 sliders = [gr.Slider(-3, 3, value=0, visible=False, elem_id=f"latent-slider-{i}")
                            for i in range(MAX_SLIDERS)]  # each model sets their ranges and labels
                 gif_button = gr.Button(t("traversal.gif"), size="sm")
-                gif_file = gr.Image(label=t("traversal.gif_file"), interactive=False, type="filepath", buttons=["download"],
-                                    height=360, elem_id="traversal-gif")
+                gif_file = gr.Image(label=t("traversal.gif_file"), interactive=False, type="filepath",
+                                    buttons=["download"], height=360, elem_id="traversal-gif")
             with gr.Column(scale=2, min_width=400):
                 gr.Markdown(t("traversal.grid"))  # as text: an image label would cover the row names
                 grid = gr.Image(show_label=False, interactive=False, elem_id="traversal-grid", format="png",

@@ -200,6 +200,9 @@ def dial_step(values) -> float:
     step = Fraction(0)
     for a, b in zip(values, values[1:]):
         diff = b - a
-        step = diff if step == 0 else Fraction(math.gcd(step.numerator * diff.denominator, diff.numerator * step.denominator),
-                                               step.denominator * diff.denominator)
+        if step == 0:
+            step = diff
+        else:  # gcd(p/q, r/s) = gcd(p·s, r·q) / (q·s)
+            step = Fraction(math.gcd(step.numerator * diff.denominator, diff.numerator * step.denominator),
+                            step.denominator * diff.denominator)
     return float(step) if step else 1.0

@@ -91,7 +91,8 @@ TEXT = {
         "content.nodisc.beard": "ひげ、識別器なしの論文のデコーダー（アブレーション）",
         "content.metrics": "学習に使っていない顔の組で測定：転写結果と正解の描画との PSNR（全体と、属性の画素以外"
                            "だけ＝顔が保たれているか）、転写後に分類器が属性を見つけ、除去後に見つけなかった割合、"
-                           "漏れ：E1 の符号からドメインを当てるプローブの正解率（0.5 ＝まったく当てられない、が目標）。",
+                           "漏れ：E1 の符号からドメインを当てるプローブの正解率"
+                           "（0.5 ＝まったく当てられない、が目標）。",
         "content.faces": "属性のない顔（学習に使っていない顔）：クリックして顔 a に選ぶ",
         "content.donors": "属性のあるドナー：クリックしてドナー b に選ぶ",
         "content.random_face": "新しいランダムな顔",
@@ -257,7 +258,8 @@ def build(demo: gr.Blocks, cache) -> None:
         attribute.change(bind(on_attribute), attribute_inputs, prepared, api_name="content_attribute", **wire)
         # prepared when the tab is first opened, not at page load (the other tabs load first)
         tab.select(bind(on_attribute), attribute_inputs, prepared, api_visibility="private", **wire)
-        faces.select(picked, None, face_index, api_visibility="private").then(  # a click shows it, even the same face again
+        # a click shows the picture, even the same face again
+        faces.select(picked, None, face_index, api_visibility="private").then(
             bind(pick_face), [attribute, face_index, donor_state, second, amount], [face_state, *shown],
             api_name="content_face", **wire)
         donors.select(picked, None, donor_index, api_visibility="private").then(
@@ -267,8 +269,8 @@ def build(demo: gr.Blocks, cache) -> None:
                                  api_name="content_random_face", **wire)
         random_donor_button.click(bind(random_donor), [attribute, face_state, second, amount], [donor_state, *shown],
                                   api_name="content_random_donor", **wire)
-        face_upload.upload(bind(upload_face), [attribute, face_upload, donor_state, second, amount], [face_state, *shown],
-                           api_name="content_upload_face", **wire)
+        face_upload.upload(bind(upload_face), [attribute, face_upload, donor_state, second, amount],
+                           [face_state, *shown], api_name="content_upload_face", **wire)
         donor_upload.upload(bind(upload_donor), [attribute, face_state, donor_upload, second, amount],
                             [donor_state, *shown], api_name="content_upload_donor", **wire)
         amount.change(bind(amount_view), [attribute, face_state, donor_state, amount], amount_image,

@@ -25,7 +25,8 @@ TEXT = {
         "gzsl.tab": "Zero-shot prediction",
         "gzsl.intro": "Generalized zero-shot learning: the model was trained on images of the *seen* classes and "
                       "only the attribute lists of the *unseen* ones. A test image is classified over all classes. "
-                      "Pick a test image, or tick attributes to describe a class, and see the five most likely classes.",
+                      "Pick a test image, or tick attributes to describe a class, and see the five most likely "
+                      "classes.",
         "gzsl.none": "No zero-shot checkpoint is shipped in this copy; train one with "
                      "`python -m disentangle_core train cada_vae_gzsl --out runs/cada` and publish it.",
         "gzsl.model": "Model",
@@ -40,7 +41,8 @@ TEXT = {
         "gzsl.classify": "Classify this attribute vector",
         "gzsl.calibration": "Calibrated stacking: subtract this from every seen class's log-probability",
         "gzsl.scores": "U, S, H on the whole test set",
-        "gzsl.maps": "Test images in latent space (2-D PCA of one sample of q(z|x) each; dots: seen classes, crosses: unseen; colour: class)",
+        "gzsl.maps": "Test images in latent space (2-D PCA of one sample of q(z|x) each; dots: seen classes, crosses: "
+                     "unseen; colour: class)",
     },
     "ja": {
         "gzsl.tab": "ゼロショット予測",
@@ -61,7 +63,8 @@ TEXT = {
         "gzsl.classify": "この属性ベクトルを分類する",
         "gzsl.calibration": "較正スタッキング：既知クラスの対数確率からこの値を引く",
         "gzsl.scores": "テスト集合全体の U、S、H",
-        "gzsl.maps": "潜在空間のテスト画像（各画像の q(z|x) から一つ取ったサンプルの 2 次元 PCA。点：既知クラス、×：未知クラス、色：クラス）",
+        "gzsl.maps": "潜在空間のテスト画像（各画像の q(z|x) から一つ取ったサンプルの 2 次元 PCA。点：既知クラス、×："
+                     "未知クラス、色：クラス）",
     },
 }
 
@@ -177,6 +180,7 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         random_button.click(bind(random_image), [model, split], index, preprocess=False, api_visibility="private").then(
             bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")
         ticks.input(bind(ticks_to_vector), [model, ticks], vector, preprocess=False, api_visibility="private")
-        classify.click(bind(from_vector), [model, vector, calibration], top, preprocess=False, api_name="gzsl_attributes")
+        classify.click(bind(from_vector), [model, vector, calibration], top, preprocess=False,
+                       api_name="gzsl_attributes")
         calibration.release(bind(scores), [model, calibration], ush, preprocess=False, api_name="gzsl_scores")
         calibration.release(bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")

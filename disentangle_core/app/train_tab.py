@@ -58,8 +58,10 @@ TEXT = {
                        "Only one run at a time for everyone: you may have to wait in the queue.",
         "train.objective": "Objective",
         "train.objective_info": "beta: recon + β·KL (Higgins et al. 2017). capacity: recon + γ·|KL − C|, "
-                                "where the allowed KL C rises from 0 to C_max over the run (Burgess et al. 2018). Either way the KL "
-                                "weight rises from 0 to its full value over the run, so that short runs do not collapse.",
+                                "where the allowed KL C rises from 0 to C_max over the run (Burgess et al. 2018). "
+                                "Either way the KL "
+                                "weight rises from 0 to its full value over the run, so that short runs do not "
+                                "collapse.",
         "train.beta": "β",
         "train.beta_info": "Weight of the KL term (objective beta). 1 is the VAE; larger β, fewer but cleaner latents.",
         "train.capacity": "C_max (nats)",
@@ -81,11 +83,13 @@ TEXT = {
     "ja": {
         "train.tab": "自分で学習する",
         "train.intro": "小さな β-VAE（潜在変数 10 個）を手続き生成の dSprites でここで学習し、そのトラバーサルを"
-                       "見てみましょう。1,000 ステップ（CPU で約 2 分）で位置と大きさがそれぞれ別の潜在変数になります。形にはずっと長い学習が必要です。"
+                       "見てみましょう。1,000 ステップ（CPU で約 2 分）で位置と大きさがそれぞれ別の潜在変数になります。"
+                       "形にはずっと長い学習が必要です。"
                        "学習は全員で一度に一つだけなので、順番待ちになることがあります。",
         "train.objective": "目的関数",
         "train.objective_info": "beta：再構成 + β·KL（Higgins ら 2017）。capacity：再構成 + γ·|KL − C|、"
-                                "許される KL の量 C が学習中に 0 から C_max まで増えます（Burgess ら 2018）。どちらも KL の重みを"
+                                "許される KL の量 C が学習中に 0 から C_max まで増えます（Burgess ら 2018）。どちらも "
+                                "KL の重みを"
                                 "学習全体で 0 から本来の値まで上げるので、短い学習でも潰れません。",
         "train.beta": "β",
         "train.beta_info": "KL 項の重み（目的関数 beta）。1 は VAE。β が大きいほど、使う潜在変数は少なく、"
@@ -95,7 +99,8 @@ TEXT = {
         "train.steps": "学習ステップ数",
         "train.precision": "数値精度",
         "train.precision_info": "auto: ハードウェアが bf16 をネイティブに計算できる場合（GPU、または AVX512-BF16・AMX・"
-                                "Arm BF16 を持つ CPU）は bf16、それ以外は fp32。実際に使った精度は状態欄に表示されます。",
+                                "Arm BF16 を持つ CPU）は bf16、それ以外は fp32。"
+                                "実際に使った精度は状態欄に表示されます。",
         "train.steps_info": "1 ステップは 64 枚の画像。CPU では最大 2,000（数分）、GPU では最大 20,000。",
         "train.start": "学習開始",
         "train.cancel": "中止",
@@ -245,8 +250,8 @@ def build(demo: gr.Blocks, cache) -> None:
                 beta = gr.Slider(*BETA_RANGE, value=4.0, step=0.5, label=t("train.beta"), info=t("train.beta_info"))
                 capacity_max = gr.Slider(*CAPACITY_RANGE, value=25.0, step=1.0, label=t("train.capacity"),
                                          info=t("train.capacity_info"))
-                steps = gr.Number(value=min(DEFAULT_STEPS, cap), precision=0, minimum=1, maximum=cap, elem_id="train-steps",
-                                  label=t("train.steps"), info=t("train.steps_info"))
+                steps = gr.Number(value=min(DEFAULT_STEPS, cap), precision=0, minimum=1, maximum=cap,
+                                  elem_id="train-steps", label=t("train.steps"), info=t("train.steps_info"))
                 precision = gr.Radio(list(PRECISIONS), value="auto", label=t("train.precision"),
                                      info=t("train.precision_info"))
                 with gr.Row():

@@ -162,14 +162,16 @@ def test_reading_a_sketch(views):
 @shipped
 @pytest.mark.slow
 @pytest.mark.parametrize("call, words", [
-    (lambda c: digits_tab.on_model(c, "infogan"), "unknown model 'infogan'; choose from: infogan_mnist, joint_vae_mnist"),
+    (lambda c: digits_tab.on_model(c, "infogan"),
+     "unknown model 'infogan'; choose from: infogan_mnist, joint_vae_mnist"),
     (lambda c: digits_tab.on_model(c, "beta_vae_dsprites"), "unknown model 'beta_vae_dsprites'"),
     (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 2.5, 0.0), "code c0 must be between -2 and 2, got 2.5"),
     (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, "1", 0.0), "code c0 must be a number between -2 and 2"),
     (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 0.0), "expected 2 code values for infogan_mnist"),
     (lambda c: digits_tab.preview(c, "infogan_mnist", 10, 0, 0.0, 0.0), "category must be between 0 and 9, got 10"),
     (lambda c: digits_tab.preview(c, "infogan_mnist", None, 0, 0.0, 0.0), "category must be a number between 0 and 9"),
-    (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, -1, 0.0, 0.0), "noise seed must be between 0 and 999999, got -1"),
+    (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, -1, 0.0, 0.0),
+     "noise seed must be between 0 and 999999, got -1"),
     (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, 1.5, 0.0, 0.0), "noise seed must be a whole number"),
     (lambda c: digits_tab.read_heldout(c, "infogan_mnist", 100), "held-out digit number must be between 0 and 99"),
     (lambda c: digits_tab.read_sketch(c, "infogan_mnist", None), "the sketch is empty; draw a digit first"),

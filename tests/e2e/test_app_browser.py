@@ -274,7 +274,8 @@ def test_content_tab_puts_a_donors_glasses_on_a_face(server):
             # Beards, with the masked model: the transfer is redrawn.
             if "content_ae_mask_beard" in available_assets(ASSETS_DIR):
                 before = transfer.get_attribute("src")
-                page.locator("#content-attribute label").filter(has_text=re.compile(r"^\s*beard\s*$")).click(timeout=30_000)
+                beard = page.locator("#content-attribute label").filter(has_text=re.compile(r"^\s*beard\s*$"))
+                beard.click(timeout=30_000)
                 page.wait_for_function(changed, arg=["#content-transfer img", before], timeout=30_000)
                 page.locator("#content-grid img").wait_for(timeout=30_000)
                 page.wait_for_timeout(500)

@@ -52,7 +52,8 @@ def test_traversal_session_through_the_api(client):
     assert Image.open(gif).n_frames > 2
     switched = client.predict("autoencoder_dsprites", 0, api_name="/select_model")  # keeps this session's image
     assert Image.open(switched[0]).tobytes() == Image.open(outputs[0]).tobytes()
-    assert Image.open(switched[0]).tobytes() != Image.open(client.predict("vae_dsprites", 0, api_name="/from_index")[0]).tobytes()
+    other_image = client.predict("vae_dsprites", 0, api_name="/from_index")[0]
+    assert Image.open(switched[0]).tobytes() != Image.open(other_image).tobytes()
 
 
 def test_upload_through_the_api(client, tmp_path):
