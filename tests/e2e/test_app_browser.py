@@ -315,6 +315,7 @@ def test_readme_picture_of_the_first_tab():
                 index.press("Enter")
                 page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
                                        arg=["#traversal-grid img", before], timeout=30_000)
+                index.blur()  # no focus ring in the picture
                 page.wait_for_timeout(1000)  # the images finish loading
                 assert "__i18n__" not in page.inner_text("body")
                 README_PICTURE.parent.mkdir(parents=True, exist_ok=True)
