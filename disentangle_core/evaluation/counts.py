@@ -23,6 +23,7 @@ class SampleCounts:
     boosting_stages: int  # trees per class in DCI's gradient boosting
     num_votes_train: int | None = None  # BetaVAE / FactorVAE training points, when not num_train
     num_votes_eval: int | None = None  # BetaVAE / FactorVAE scoring points, when not num_eval
+    num_reconstruction: int = 5000  # fresh images for the reconstruction NLL, the KL and the active latents
 
 
 # disentanglement_lib's published settings (unsupervised_study_v1): 2,905,000 images encoded (all but

@@ -126,12 +126,12 @@ def evaluate_all(model, data, seed: int = 0, counts: str | SampleCounts = "full"
 def measure_dsprites(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None,
                      device="cpu") -> dict:
     """Reconstruction, KL and every disentanglement score on dSprites (procedural, or the ``.npz`` at ``data_dir``)."""
-    check_counts(counts)
+    n = COUNTS[check_counts(counts)].num_reconstruction
     if data_dir is not None:
         data = make_dataset("dsprites_npz", path=data_dir, device=device)
     else:
         data = make_dataset(card.get("dataset", "dsprites"), device=device)
-    recon = reconstruction_metrics(model, data)  # also moves the data to the model's device
+    recon = reconstruction_metrics(model, data, n)  # also moves the data to the model's device
     return {**recon, **evaluate_all(model, data, seed=seed, counts=counts)}
 
 

@@ -20,7 +20,7 @@ from ..traversal import category_sweep, traverse, traverse_codes
 from .measuring import load
 
 
-NEEDS = {"traverse": "a latent model", "transfer": "a content-addition model"}  # what each figure command draws
+NEEDS = {"traverse": "a model with latents to sweep", "transfer": "a content-addition model"}  # what each draws
 
 
 def _check_figure(model, card: dict, name: str, command: str, capability: type) -> None:
@@ -30,7 +30,7 @@ def _check_figure(model, card: dict, name: str, command: str, capability: type) 
         return
     whose = f"whose figure command is {family.figure}" if family.figure else "which has no figure command"
     models = [m for f in FAMILIES.values() if f.figure == command for m in f.models]
-    raise ValueError(f"{name} is a {card['model']} model of the {family.name} family, {whose}; "
+    raise ValueError(f"{name} is a {family.name} model ({card['model']}), {whose}; "
                      f"{command} needs {NEEDS[command]} ({', '.join(models)})")
 
 
