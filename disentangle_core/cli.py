@@ -61,7 +61,8 @@ def cmd_list(args) -> None:
     names = available_assets()
     if args.json:  # one object per asset, its card's own keys; the full card is `info NAME --json`
         cards = [load_card(name) for name in names]
-        print(json.dumps([{k: card[k] for k in LIST_KEYS if k in card} for card in cards], indent=2, ensure_ascii=False))
+        listed = [{k: card[k] for k in LIST_KEYS if k in card} for card in cards]
+        print(json.dumps(listed, indent=2, ensure_ascii=False))
         return
     if not names:
         print(f"no shipped assets in {ASSETS_DIR}")

@@ -11,8 +11,8 @@ is decided by its family (``families.evaluation_for(card)``), one layer up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 def format_scores(result: dict) -> str:

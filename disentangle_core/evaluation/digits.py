@@ -83,7 +83,8 @@ def held_out_digits(data_dir=None, device="cpu") -> tuple[dict, str]:
         batch = ProceduralDigits(device=device).sample(2000, torch.Generator().manual_seed(1234))
         return {"x": batch["x"], "labels": batch["labels"]}, "2,000 procedural digits (no MNIST folder found)"
     x = torch.cat([b["x"] for b in data.batches()])
-    return {"x": x, "labels": data.labels}, f"MNIST {data.split} split of the folder {data.data_dir.name!r} ({len(x):,} digits)"
+    source = f"MNIST {data.split} split of the folder {data.data_dir.name!r} ({len(x):,} digits)"
+    return {"x": x, "labels": data.labels}, source
 
 
 def measure_digits(model: CategoricalCodeModel, card: dict, *, counts: str = "standard", seed: int = 0,

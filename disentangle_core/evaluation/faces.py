@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn

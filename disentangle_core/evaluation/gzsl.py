@@ -23,7 +23,8 @@ from . import Evaluation, format_scores
 from .counts import CLASSIFIER_EPOCHS, check_counts
 
 SEEN_SAMPLES, UNSEEN_SAMPLES = 200, 400  # latent samples per class for the final classifier (CADA-VAE's code)
-CALIBRATIONS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0)  # constants subtracted from the seen log-probabilities
+# calibrated stacking: the constants subtracted from the seen classes' log-probabilities
+CALIBRATIONS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
 
 
 def _sample(mu, logvar, generator):
@@ -103,7 +104,9 @@ def probe_accuracies(model, data, generator: torch.Generator) -> dict:
     y_train, y_test = data.labels[data.train_idx].cpu().numpy(), data.labels[data.test_seen_idx].cpu().numpy()
     result = {}
     for key in train:
-        for name, read in ((f"probe_{key}", lambda part: _sample(*part, generator)), (f"probe_{key}_mean", lambda part: part[0])):
+        readers = ((f"probe_{key}", lambda part: _sample(*part, generator)),
+                   (f"probe_{key}_mean", lambda part: part[0]))
+        for name, read in readers:
             inputs = read(train[key]).float().cpu().numpy(), read(test[key]).float().cpu().numpy()
             probe = LogisticRegression(max_iter=300).fit(inputs[0], y_train)
             result[name] = 100 * per_class_accuracy(probe.predict(inputs[1]), y_test)
@@ -122,12 +125,14 @@ def gzsl_result(model, data, *, seed: int = 0, counts: str = "standard") -> dict
         classifier = train_softmax(z, y, len(data.attributes), CLASSIFIER_EPOCHS[counts], generator)
     seen = data.seen_classes
     with torch.no_grad():
-        scores = {split: F.log_softmax(classifier(torch.as_tensor(image_means(model, data, index)[model.classify_on])), 1).numpy()
+        scores = {split: F.log_softmax(classifier(torch.as_tensor(image_means(model, data, index)[model.classify_on])),
+                                       1).numpy()
                   for split, index in (("seen", data.test_seen_idx), ("unseen", data.test_unseen_idx))}
     labels = {split: data.labels[index].cpu().numpy() for split, index in (("seen", data.test_seen_idx),
                                                                           ("unseen", data.test_unseen_idx))}
     result = gzsl_scores(scores["seen"], labels["seen"], scores["unseen"], labels["unseen"], seen)
-    sweep = [{"calibration": g, **gzsl_scores(scores["seen"], labels["seen"], scores["unseen"], labels["unseen"], seen, g)}
+    sweep = [{"calibration": g,
+              **gzsl_scores(scores["seen"], labels["seen"], scores["unseen"], labels["unseen"], seen, g)}
              for g in CALIBRATIONS]
     best = max(sweep, key=lambda row: row["h"])
     result.update({"h_calibrated": best["h"], "calibration": best["calibration"], "calibration_sweep": sweep})
@@ -143,7 +148,8 @@ def baseline_result(data) -> dict:
 
     x = data.features.cpu().numpy()
     labels, att = data.labels.cpu().numpy(), data.attributes.cpu().numpy()
-    train, seen_test, unseen_test = (i.cpu().numpy() for i in (data.train_idx, data.test_seen_idx, data.test_unseen_idx))
+    indices = (data.train_idx, data.test_seen_idx, data.test_unseen_idx)
+    train, seen_test, unseen_test = (i.cpu().numpy() for i in indices)
     scores = {k: attribute_compatibility_scores(x[train], labels[train], att, x[i]) for k, i in
               (("seen", seen_test), ("unseen", unseen_test))}
     base = gzsl_scores(scores["seen"], labels[seen_test], scores["unseen"], labels[unseen_test], data.seen_classes)

@@ -16,10 +16,10 @@ code: the app reads ``FAMILIES``, not the other way round.
 from __future__ import annotations
 
 from ..evaluation import Evaluation
-from .family import Family
-from .dsprites import DSPRITES
 from .digits import DIGITS
+from .dsprites import DSPRITES
 from .faces import FACES
+from .family import Family
 from .gzsl import GZSL
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (DSPRITES, DIGITS, FACES, GZSL)}

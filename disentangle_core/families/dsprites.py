@@ -1,6 +1,7 @@
 """The VAE family on dSprites: which latent holds which factor, and how β trades it against reconstruction."""
 
 from ..evaluation.dsprites import DSPRITES as DSPRITES_EVALUATION
+from ..models.protocols import LatentModel
 from .family import Family
 
 DSPRITES = Family(
@@ -8,6 +9,7 @@ DSPRITES = Family(
     title="VAE family on dSprites",
     datasets=("dsprites", "dsprites_npz"),
     models=("autoencoder", "beta_vae", "beta_tcvae", "factor_vae"),
+    offers=LatentModel,
     evaluations={"dsprites": DSPRITES_EVALUATION, "dsprites_npz": DSPRITES_EVALUATION},
     list_metrics=("recon_nll", "kl", "mig", "factor_vae"),
     figure="traverse",

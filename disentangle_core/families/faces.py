@@ -2,6 +2,7 @@
 
 from ..evaluation.faces import FACES as DRAWN_FACES_EVALUATION
 from ..evaluation.faces import PHOTOS as PHOTOS_EVALUATION
+from ..models.protocols import ContentTransfer
 from .family import Family
 
 FACES = Family(
@@ -9,6 +10,7 @@ FACES = Family(
     title="Content addition on faces",
     datasets=("faces", "celeba"),
     models=("content_ae", "masked_content_ae"),
+    offers=ContentTransfer,
     # drawn faces have a true transfer to compare with; photographs are judged by an attribute classifier
     evaluations={"faces": DRAWN_FACES_EVALUATION, "celeba": PHOTOS_EVALUATION},
     list_metrics=("transfer_psnr", "identity_psnr", "success_transfer", "success_removal", "leakage"),

@@ -13,6 +13,8 @@ class Family:
     - ``datasets``: the dataset names of ``data.DATASETS`` its models train on, aliases included (the
       first is the offline default); a card's ``dataset`` picks its family.
     - ``models``: the model names of ``models.MODELS`` it teaches.
+    - ``offers``: what each of those models offers the family's evaluation, figure and views, one of the
+      protocols of ``models/protocols.py`` (``LatentModel``, ``CategoricalCodeModel``, ...).
     - ``evaluations``: dataset name -> how a model trained on it is measured (``evaluation.Evaluation``),
       one entry per name of ``datasets`` (drawn faces have a true transfer to compare with, photos not).
     - ``list_metrics``: the card metrics ``python -m disentangle_core list`` prints for its assets.
@@ -25,6 +27,7 @@ class Family:
     title: str
     datasets: tuple[str, ...]
     models: tuple[str, ...]
+    offers: type  # a runtime-checkable Protocol of models/protocols.py
     evaluations: Mapping[str, object]  # dataset -> evaluation.Evaluation
     list_metrics: tuple[str, ...]
     figure: str

@@ -1,6 +1,7 @@
 """GZSL: recognising unseen classes from their attributes, through a latent space shared with images."""
 
 from ..evaluation.gzsl import GZSL as GZSL_EVALUATION
+from ..models.protocols import TwoModalityModel
 from .family import Family
 
 GZSL = Family(
@@ -8,6 +9,7 @@ GZSL = Family(
     title="Generalized zero-shot learning",
     datasets=("gzsl", "xlsa17"),
     models=("cada_vae", "dvae"),
+    offers=TwoModalityModel,
     evaluations={"gzsl": GZSL_EVALUATION, "xlsa17": GZSL_EVALUATION},
     list_metrics=("u", "s", "h"),
     figure="",  # no figure command yet: the app's zero-shot tab maps the latents

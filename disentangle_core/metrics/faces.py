@@ -9,7 +9,8 @@ import numpy as np
 
 
 def domain_probe_accuracy(codes_a: np.ndarray, codes_b: np.ndarray, seed: int = 0) -> float:
-    """Held-out accuracy of a logistic regression telling domain A's codes from domain B's (half to fit, half to test)."""
+    """Held-out accuracy of a logistic regression telling domain A's codes from domain B's (half to fit, half to
+    test)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler

@@ -9,9 +9,9 @@ turn that picture into numbers: sweep one code, measure the generated digits, an
   resampling).
 - ``ink``: mean stroke thickness in pixels, ``2 * area / perimeter``, with the area the total ink and
   the perimeter the image's total variation (the summed magnitude of its gradient between neighbouring
-  pixels, about the length of the outline for a clean binary image). A stroke of length L and thickness t has area ``t L`` and
-  outline ``~2 L``, so the ratio is t whatever the digit, where mean intensity would mix thickness
-  with how much a digit has to draw.
+  pixels, about the length of the outline for a clean binary image). A stroke of length L and thickness t
+  has area ``t L`` and outline ``~2 L``, so the ratio is t whatever the digit, where mean intensity would
+  mix thickness with how much a digit has to draw.
 
 Images are tensors (N, 1, H, W) or (N, H, W) of non-negative ink (white digit on black, as MNIST).
 A blank image measures 0 for both.

@@ -14,19 +14,18 @@ import torch
 from ..content import transfer_table
 from ..data import make_dataset
 from ..families import FAMILIES, family_of
-from ..models.protocols import CategoricalCodeModel, ContentTransfer, LatentModel
+from ..models.protocols import CategoricalCodeModel
 from ..plotting import save_gif, transfer_grid_image, traversal_frames, traversal_grid
 from ..traversal import category_sweep, traverse, traverse_codes
 from .measuring import load
 
-
 NEEDS = {"traverse": "a model with latents to sweep", "transfer": "a content-addition model"}  # what each draws
 
 
-def _check_figure(model, card: dict, name: str, command: str, capability: type) -> None:
-    """One sentence unless ``command`` is the figure of the model's family and the model offers ``capability``."""
+def _check_figure(model, card: dict, name: str, command: str) -> None:
+    """One sentence unless ``command`` is the figure of the model's family and the model offers what it declares."""
     family = family_of(card)
-    if family.figure == command and isinstance(model, capability):
+    if family.figure == command and isinstance(model, family.offers):
         return
     whose = f"whose figure command is {family.figure}" if family.figure else "which has no figure command"
     models = [m for f in FAMILIES.values() if f.figure == command for m in f.models]
@@ -47,7 +46,7 @@ def traversal_figure(name: str, out: str | Path, *, steps: int = 10, seed: int =
     if not 2 <= steps <= 50:
         raise ValueError(f"--steps must be between 2 and 50, got {steps}")
     model, card = load(name)
-    _check_figure(model, card, name, "traverse", LatentModel)
+    _check_figure(model, card, name, "traverse")
     if isinstance(model, CategoricalCodeModel):
         return _category_figure(model, card, out, steps, seed)
     data = make_dataset(card.get("dataset", "dsprites"))
@@ -86,7 +85,7 @@ def transfer_figure(name: str, out: str | Path, *, faces: int = 6, donors: int =
         if not 1 <= value <= 16:
             raise ValueError(f"--{flag} must be between 1 and 16, got {value}")
     model, card = load(name)
-    _check_figure(model, card, name, "transfer", ContentTransfer)
+    _check_figure(model, card, name, "transfer")
     data = make_dataset(card.get("dataset", "faces"), split="test", **card.get("data_options", {}))
     batch = data.sample(max(faces, donors), torch.Generator().manual_seed(seed))
     rows, columns = batch["x_a"][:faces], batch["x_b"][:donors]
