@@ -8,18 +8,25 @@ exit status 2.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 
 from .checkpoints import ASSETS_DIR, available_assets, load_card
-from .data import DATASETS
 from .evaluation.counts import COUNTS
 from .families import EVALUATIONS, evaluation_for, family_of
 from .models import MODELS, NonFiniteLossError
 from .presets import PRESETS, get_preset
 from .train import PRECISIONS, resolve_device
-from .workflows import RECIPE_KEYS, evaluate, load, publish_model, train_preset, transfer_figure, traversal_figure
+from .workflows import (
+    RECIPE_KEYS,
+    data_options_of,
+    evaluate,
+    load,
+    publish_model,
+    train_preset,
+    transfer_figure,
+    traversal_figure,
+)
 
 
 def _parse_value(text: str):
@@ -33,7 +40,7 @@ def _overrides(extra: list[str], preset_name: str) -> tuple[dict, dict, dict]:
     """Split ``--key=value`` words into model-config, recipe and dataset overrides, rejecting unknown keys."""
     preset = get_preset(preset_name)
     config_fields = set(MODELS[preset.model][1].__dataclass_fields__)
-    data_fields = set(inspect.signature(DATASETS[preset.dataset]).parameters) - {"device", "data_dir", "path"}
+    data_fields = set(data_options_of(preset_name))
     config, recipe, data = {}, {}, {}
     for word in extra:
         if not word.startswith("--") or "=" not in word:

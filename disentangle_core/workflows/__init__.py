@@ -9,6 +9,9 @@ This layer reads ``families/`` and sits under the CLI and the app; nothing below
 
 from .figures import transfer_figure, traversal_figure
 from .measuring import evaluate, load, publish_model
-from .training import RECIPE_KEYS, train_preset
+from .training import RECIPE_KEYS, data_options_of, train_preset
 
-__all__ = ["RECIPE_KEYS", "evaluate", "load", "publish_model", "train_preset", "transfer_figure", "traversal_figure"]
+__all__ = [
+    "RECIPE_KEYS", "data_options_of", "evaluate", "load", "publish_model", "train_preset", "transfer_figure",
+    "traversal_figure",
+]
