@@ -27,7 +27,13 @@ MODEL_FILE = "model.safetensors"  # final weights + card
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``"auto"`` picks CUDA, then Apple's MPS, then the CPU."""
     if str(device) != "auto":
-        return torch.device(device)
+        try:
+            chosen = torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"unknown device {str(device)!r}; choose from: auto, cpu, cuda, cuda:N, mps") from None
+        if chosen.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device {str(device)!r} was asked for, but no CUDA device is available; use auto or cpu")
+        return chosen
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():

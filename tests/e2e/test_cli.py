@@ -33,6 +33,7 @@ def test_train_resume_info_traverse(tmp_path, capsys):
     (["traverse", "nope.safetensors", "--out", "t.png"], "checkpoint not found"),
     (["traverse", "x.safetensors", "--out", "t.jpg"], "--out must end in .png or .gif"),
     (["traverse", "content_ae_glasses", "--out", "t.png"], "(content_ae), whose figure command is transfer"),
+    (["evaluate", "beta_vae_dsprites", "--device", "nope"], "unknown device 'nope'; choose from: auto, cpu"),
     (["traverse", "dvae_gzsl", "--out", "t.png"], "is a gzsl model (dvae), which has no figure command"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
