@@ -6,7 +6,8 @@
 - ``counts``: every sample count, by level (``quick``, ``standard``, ``full``).
 
 This side uses ``data``, ``models`` and the pure functions of ``metrics``; which evaluation a model gets
-is decided by its family (``families.evaluation_for(card)``), one layer up.
+is decided by its family (``families.evaluation_for(card)``), one layer up, and ``workflows.evaluate``
+measures a model that way.
 """
 
 from __future__ import annotations
