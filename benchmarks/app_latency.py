@@ -50,8 +50,11 @@ SERVER_LOG = Path(tempfile.gettempdir()) / "app_latency_server.log"
 
 def percentiles(seconds: list) -> dict:
     ms = sorted(1000 * s for s in seconds)
-    return {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2),
-            "n": len(ms)}
+    return {
+        "median_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2),
+        "n": len(ms),
+    }
 
 
 def untrained_assets() -> Path:
@@ -77,29 +80,42 @@ def callback_latency(assets: Path, repeats: int) -> dict:
             fn(views, MODEL, code, *values)
             timings[name].append(time.perf_counter() - start)
     grid = dsprites_tab.refresh(views, MODEL, code, *values)[1]
-    return {"preview_one_image": percentiles(timings["preview"][3:]),
-            "refresh_image_and_10x8_grid": percentiles(timings["refresh"][3:]),
-            "grid_pixels": list(Image.open(grid).size)}
+    return {
+        "preview_one_image": percentiles(timings["preview"][3:]),
+        "refresh_image_and_10x8_grid": percentiles(timings["refresh"][3:]),
+        "grid_pixels": list(Image.open(grid).size),
+    }
 
 
 def start_server(assets: Path, port: int) -> tuple:
     """Start ``demo_app.py`` in its own process; returns (process, seconds to the first page)."""
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "DISENTANGLE_ASSETS": str(assets)}
+    env = {
+        **os.environ,
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "DISENTANGLE_ASSETS": str(assets),
+    }
     # the shipped assets: `python demo_app.py` itself; others: the app built again over them
-    command = ["demo_app.py"] if assets.resolve() == Path(ASSETS_DIR).resolve() else \
-        ["-c", "import os, demo_app; demo_app.serve(demo_app.build_demo(os.environ['DISENTANGLE_ASSETS']), quiet=True)"]
+    command = (
+        ["demo_app.py"]
+        if assets.resolve() == Path(ASSETS_DIR).resolve()
+        else [
+            "-c",
+            "import os, demo_app; demo_app.serve(demo_app.build_demo(os.environ['DISENTANGLE_ASSETS']), quiet=True)",
+        ]
+    )
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=open(SERVER_LOG, "w"))
+    process = subprocess.Popen(
+        [sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(SERVER_LOG, "w")
+    )
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
                 if response.status == 200 and b"gradio" in response.read().lower():
                     return process, time.perf_counter() - start
-        except OSError:
+        except OSError as error:
             if process.poll() is not None:
-                raise RuntimeError("the app exited before serving a page")
+                raise RuntimeError("the app exited before serving a page") from error
             time.sleep(0.02)  # polls: the figure is not rounded up to a tenth
 
 
@@ -117,12 +133,18 @@ class BrowserSession:
         self.session_hash = uuid.uuid4().hex[:11]
 
     async def call(self, api_name: str, *data) -> list:
-        payload = {"data": list(data), "fn_index": self.fn_indices[api_name], "session_hash": self.session_hash,
-                   "event_data": None, "trigger_id": None}
+        payload = {
+            "data": list(data),
+            "fn_index": self.fn_indices[api_name],
+            "session_hash": self.session_hash,
+            "event_data": None,
+            "trigger_id": None,
+        }
         response = await self.http.post(f"{self.root}/gradio_api/queue/join", json=payload)
         response.raise_for_status()
-        async with self.http.stream("GET", f"{self.root}/gradio_api/queue/data",
-                                    params={"session_hash": self.session_hash}) as stream:
+        async with self.http.stream(
+            "GET", f"{self.root}/gradio_api/queue/data", params={"session_hash": self.session_hash}
+        ) as stream:
             async for line in stream.aiter_lines():
                 if not line.startswith("data:"):
                     continue
@@ -169,8 +191,14 @@ async def _load_run(port: int, clients: int, calls: int) -> dict:
         start = time.perf_counter()
         await asyncio.gather(*(user(i) for i in range(clients)))
         wall = time.perf_counter() - start
-    return {"clients": clients, "calls_each": calls, "errors": len(errors), "first_errors": errors[:3],
-            **percentiles(latencies), "throughput_calls_per_s": round(len(latencies) / wall, 1)}
+    return {
+        "clients": clients,
+        "calls_each": calls,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        **percentiles(latencies),
+        "throughput_calls_per_s": round(len(latencies) / wall, 1),
+    }
 
 
 def load_run(port: int, clients: int, calls: int) -> dict:
@@ -186,8 +214,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=25)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--port", type=int, default=7931)
-    parser.add_argument("--warmup", type=float, default=5.0,
-                        help="seconds between the first page and the load (0: visitors arrive with the first page)")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5.0,
+        help="seconds between the first page and the load (0: visitors arrive with the first page)",
+    )
     args = parser.parse_args()
     global MODEL
     assets = Path(args.assets)
@@ -198,10 +230,17 @@ def main() -> None:
     else:
         MODEL = shipped[0]
 
-    report = {"machine": {"cpu_count": os.cpu_count(), "torch_threads": demo_app.TORCH_THREADS,
-                          "load_average_1min": round(os.getloadavg()[0], 2), "python": platform.python_version()},
-              "assets": "untrained (temporary)" if untrained else str(assets), "model": MODEL,
-              "callback": callback_latency(assets, args.repeats)}
+    report = {
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "torch_threads": demo_app.TORCH_THREADS,
+            "load_average_1min": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
+        },
+        "assets": "untrained (temporary)" if untrained else str(assets),
+        "model": MODEL,
+        "callback": callback_latency(assets, args.repeats),
+    }
     process, seconds = start_server(assets, args.port)
     try:
         report["launch_to_first_page_s"] = round(seconds, 2)

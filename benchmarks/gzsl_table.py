@@ -36,9 +36,22 @@ from disentangle_core.presets import get_preset  # noqa: E402
 from disentangle_core.workflows import train_preset  # noqa: E402
 
 PRESETS = ("cada_vae_gzsl", "dvae_gzsl", "dvae_nosplit_gzsl", "dvae_noshuffle_gzsl", "dvae_concat_gzsl")
-KEYS = ("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z", "probe_t_mean",
-        "probe_p_mean", "probe_z_mean",
-        "baseline_u", "baseline_s", "baseline_h")
+KEYS = (
+    "u",
+    "s",
+    "h",
+    "h_calibrated",
+    "seen_to_unseen",
+    "probe_t",
+    "probe_p",
+    "probe_z",
+    "probe_t_mean",
+    "probe_p_mean",
+    "probe_z_mean",
+    "baseline_u",
+    "baseline_s",
+    "baseline_h",
+)
 
 
 def staged_run(preset: str, seed: int, out: Path, every_steps: int, data, epochs: int | None) -> list[dict]:
@@ -50,12 +63,26 @@ def staged_run(preset: str, seed: int, out: Path, every_steps: int, data, epochs
     curve = []
     for i, steps in enumerate(range(every_steps, total + every_steps, every_steps)):
         steps = min(steps, total)
-        train_preset(preset, out, steps=steps, recipe={"seed": seed}, precision="fp32", checkpoint_every=every_steps,
-                     resume=i > 0, data_options={"split": "val"} if data.split == "val" else {})
+        train_preset(
+            preset,
+            out,
+            steps=steps,
+            recipe={"seed": seed},
+            precision="fp32",
+            checkpoint_every=every_steps,
+            resume=i > 0,
+            data_options={"split": "val"} if data.split == "val" else {},
+        )
         model, card = load_model(out / "model.safetensors")
         result = gzsl_result(model, data, seed=seed)
-        curve.append({"epoch": round(steps * card["batch_size"] / data.dimensions["dataset_size"]), "steps": steps,
-                      **{k: result[k] for k in KEYS if k in result}, "wall_time_s": card["wall_time_s"]})
+        curve.append(
+            {
+                "epoch": round(steps * card["batch_size"] / data.dimensions["dataset_size"]),
+                "steps": steps,
+                **{k: result[k] for k in KEYS if k in result},
+                "wall_time_s": card["wall_time_s"],
+            }
+        )
         print(preset, seed, data.split, curve[-1], flush=True)
     return curve
 
@@ -70,8 +97,12 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=20, help="epochs between measurements")
     parser.add_argument("--presets", nargs="+", default=list(PRESETS))
     parser.add_argument("--val", action="store_true", help="first run each preset on the train/val split (seed 0)")
-    parser.add_argument("--epochs", type=int, help="train this many epochs instead of the presets' steps (the val "
-                                                    "runs always train 100, CADA-VAE's official count)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        help="train this many epochs instead of the presets' steps (the val "
+        "runs always train 100, CADA-VAE's official count)",
+    )
     parser.add_argument("--out", default=str(ROOT / "runs" / "gzsl"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -82,7 +113,7 @@ def main() -> None:
         data = make_dataset("gzsl", split=split)
         every = args.every * data.dimensions["dataset_size"] // get_preset(args.presets[0]).batch_size
         for preset in args.presets:
-            for seed in ([0] if split == "val" else args.seeds):
+            for seed in [0] if split == "val" else args.seeds:
                 key = f"{preset}/{split}/{seed}"
                 if key in table:
                     continue
@@ -96,8 +127,10 @@ def main() -> None:
 
 
 def print_table(table: dict, presets, seeds) -> None:
-    print("| preset | seed | U | S | H | best H over epochs (test: optimistic) | H calibrated | seen->unseen % | "
-          "probe z^t / z | probe z^p |")
+    print(
+        "| preset | seed | U | S | H | best H over epochs (test: optimistic) | H calibrated | seen->unseen % | "
+        "probe z^t / z | probe z^p |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for preset in presets:
         finals, bests = [], []
@@ -110,20 +143,29 @@ def print_table(table: dict, presets, seeds) -> None:
             bests.append(best["h"])
             probe = final.get("probe_t", final.get("probe_z"))
             probe_p = f"{final['probe_p']:.1f}" if "probe_p" in final else "-"
-            print(f"| `{preset}` | {seed} | {final['u']:.1f} | {final['s']:.1f} | {final['h']:.1f} | "
-                  f"{best['h']:.1f} (epoch {best['epoch']}) | {final['h_calibrated']:.1f} | {final['seen_to_unseen']:.1f} | "
-                  f"{probe:.1f} | {probe_p} |")
+            print(
+                f"| `{preset}` | {seed} | {final['u']:.1f} | {final['s']:.1f} | {final['h']:.1f} | "
+                f"{best['h']:.1f} (epoch {best['epoch']}) | {final['h_calibrated']:.1f} | "
+                f"{final['seen_to_unseen']:.1f} | "
+                f"{probe:.1f} | {probe_p} |"
+            )
         if finals:
             probes = mean_std([f.get("probe_t", f.get("probe_z")) for f in finals])
             probes_p = mean_std([f["probe_p"] for f in finals]) if "probe_p" in finals[0] else "-"
-            print(f"| **`{preset}`** | mean ± std | {mean_std([f['u'] for f in finals])} | {mean_std([f['s'] for f in finals])} | "
-                  f"**{mean_std([f['h'] for f in finals])}** | {mean_std(bests)} | {mean_std([f['h_calibrated'] for f in finals])} | "
-                  f"{mean_std([f['seen_to_unseen'] for f in finals])} | {probes} | {probes_p} |")
+            print(
+                f"| **`{preset}`** | mean ± std | {mean_std([f['u'] for f in finals])} | "
+                f"{mean_std([f['s'] for f in finals])} | **{mean_std([f['h'] for f in finals])}** | "
+                f"{mean_std(bests)} | "
+                f"{mean_std([f['h_calibrated'] for f in finals])} | "
+                f"{mean_std([f['seen_to_unseen'] for f in finals])} | {probes} | {probes_p} |"
+            )
     any_run = next((c for k, c in table.items() if "/test/" in k), None)
     if any_run:
         r = any_run[-1]
-        print(f"| attribute-compatibility baseline | - | {r['baseline_u']:.1f} | {r['baseline_s']:.1f} | "
-              f"{r['baseline_h']:.1f} | | | | | |")
+        print(
+            f"| attribute-compatibility baseline | - | {r['baseline_u']:.1f} | {r['baseline_s']:.1f} | "
+            f"{r['baseline_h']:.1f} | | | | | |"
+        )
     for key, curve in table.items():
         if "/val/" in key:
             print(f"val H by epoch, {key}: " + ", ".join(f"{r['epoch']}: {r['h']:.1f}" for r in curve))

@@ -2,10 +2,10 @@
 
 Prints JSON: one record per (device, batch size, precision) with images/s of full training steps in fp32
 and in bf16 (and which one ``--precision auto`` picks here), then one per (device, batch size, pipeline)
-with images/s of full training steps and of the data pipeline alone. The conventional pipeline is a ``torch.utils.data.DataLoader`` over a uint8
-array of pre-rendered images (shuffled, per-sample ``__getitem__``, default collate), with 0 and 2
-worker processes. Targets: on CPU the procedural pipeline is at least as fast as the conventional
-one; on an H100 at least 5x at batch 256.
+with images/s of full training steps and of the data pipeline alone. The conventional pipeline is a
+``torch.utils.data.DataLoader`` over a uint8 array of pre-rendered images (shuffled, per-sample
+``__getitem__``, default collate), with 0 and 2 worker processes. Targets: on CPU the procedural
+pipeline is at least as fast as the conventional one; on an H100 at least 5x at batch 256.
 
 The pipelines are timed in interleaved rounds (each round times every pipeline once, on one shared
 model) and the median round is reported, so drift in the machine's speed hits all pipelines alike.
@@ -18,6 +18,7 @@ The trainer's CPU allocator setting (``tune_cpu_allocator``) is applied for ever
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import statistics
@@ -33,8 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from disentangle_core.data import ProceduralDSprites  # noqa: E402
 from disentangle_core.data.dsprites import render_sprites, sample_classes  # noqa: E402
 from disentangle_core.models import build_model  # noqa: E402
-from disentangle_core.train import (hardware_description, memory_format_for,  # noqa: E402
-                                    resolve_precision, to_memory_format, tune_cpu_allocator)
+from disentangle_core.train import (
+    hardware_description,
+    memory_format_for,  # noqa: E402
+    resolve_precision,
+    to_memory_format,
+    tune_cpu_allocator,
+)
 
 
 class UInt8Images(Dataset):
@@ -57,8 +63,15 @@ def procedural_batches(device, batch_size):
 
 
 def loader_batches(images, device, batch_size, workers):
-    loader = DataLoader(UInt8Images(images), batch_size=batch_size, shuffle=True, drop_last=True,
-                        num_workers=workers, pin_memory=device.type == "cuda", persistent_workers=workers > 0)
+    loader = DataLoader(
+        UInt8Images(images),
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=workers > 0,
+    )
     while True:
         for x in loader:
             yield x.to(device, non_blocking=True)
@@ -87,7 +100,13 @@ def measure_precisions(device, batch_size, steps, rounds):
         layout = memory_format_for(precision, device)
         model = build_model("beta_vae", beta=4.0).to(device, memory_format=layout).train()
         autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
-        setups[precision] = (model, model.configure_optimizers(), autocast, layout, procedural_batches(device, batch_size))
+        setups[precision] = (
+            model,
+            model.configure_optimizers(),
+            autocast,
+            layout,
+            procedural_batches(device, batch_size),
+        )
     times = {precision: [] for precision in precisions}
 
     def step(model, optimizers, autocast, layout, batches):
@@ -96,13 +115,21 @@ def measure_precisions(device, batch_size, steps, rounds):
 
     for _ in range(rounds):
         for precision, setup in setups.items():
-            times[precision].append(timed(lambda: step(*setup), steps, device))
+            times[precision].append(timed(functools.partial(step, *setup), steps, device))
     records = []
     for precision in precisions:
-        records.append({"device": device.type, "hardware": hardware_description(device, precision),
-                        "batch_size": batch_size, "precision": precision, "steps": steps, "rounds": rounds,
-                        "train_images_per_s": round(steps * batch_size / statistics.median(times[precision]), 1),
-                        "train_images_per_s_rounds": [round(steps * batch_size / t, 1) for t in times[precision]]})
+        records.append(
+            {
+                "device": device.type,
+                "hardware": hardware_description(device, precision),
+                "batch_size": batch_size,
+                "precision": precision,
+                "steps": steps,
+                "rounds": rounds,
+                "train_images_per_s": round(steps * batch_size / statistics.median(times[precision]), 1),
+                "train_images_per_s_rounds": [round(steps * batch_size / t, 1) for t in times[precision]],
+            }
+        )
         print(json.dumps(records[-1]), file=sys.stderr)
     return records
 
@@ -115,16 +142,27 @@ def measure(device, batch_size, pipelines, steps, rounds):
     times = {name: [] for name in pipelines}
     for _ in range(rounds):
         for name, batches in pipelines.items():
-            step_fn = lambda: model.training_step({"x": next(batches)}, 0, optimizers)
+
+            def step_fn(batches=batches):
+                model.training_step({"x": next(batches)}, 0, optimizers)
+
             times[name].append(timed(step_fn, steps, device))
     records = []
     for name, batches in pipelines.items():
-        data_s = timed(lambda: next(batches), steps, device)
-        records.append({"device": device.type, "hardware": hardware_description(device), "batch_size": batch_size,
-                        "pipeline": name, "steps": steps, "rounds": rounds,
-                        "train_images_per_s": round(steps * batch_size / statistics.median(times[name]), 1),
-                        "train_images_per_s_rounds": [round(steps * batch_size / t, 1) for t in times[name]],
-                        "data_only_images_per_s": round(steps * batch_size / data_s, 1)})
+        data_s = timed(functools.partial(next, batches), steps, device)
+        records.append(
+            {
+                "device": device.type,
+                "hardware": hardware_description(device),
+                "batch_size": batch_size,
+                "pipeline": name,
+                "steps": steps,
+                "rounds": rounds,
+                "train_images_per_s": round(steps * batch_size / statistics.median(times[name]), 1),
+                "train_images_per_s_rounds": [round(steps * batch_size / t, 1) for t in times[name]],
+                "data_only_images_per_s": round(steps * batch_size / data_s, 1),
+            }
+        )
         print(json.dumps(records[-1]), file=sys.stderr)
     return records
 
@@ -157,20 +195,35 @@ def main():
     summary = {}
     for r in precision_records:
         if r["precision"] == "bf16":
-            fp32 = next(q for q in precision_records if q["precision"] == "fp32" and q["device"] == r["device"]
-                        and q["batch_size"] == r["batch_size"])
+            fp32 = next(
+                q
+                for q in precision_records
+                if q["precision"] == "fp32" and q["device"] == r["device"] and q["batch_size"] == r["batch_size"]
+            )
             summary[f"{r['device']}_batch{r['batch_size']}_bf16_speedup_vs_fp32"] = round(
-                r["train_images_per_s"] / fp32["train_images_per_s"], 2)
+                r["train_images_per_s"] / fp32["train_images_per_s"], 2
+            )
     for device in {r["device"] for r in records}:
         for batch_size in {r["batch_size"] for r in records}:
             rows = [r for r in records if r["device"] == device and r["batch_size"] == batch_size]
             best = max(r["train_images_per_s"] for r in rows if r["pipeline"].startswith("dataloader"))
             ours = next(r["train_images_per_s"] for r in rows if r["pipeline"] == "procedural_on_device")
             summary[f"{device}_batch{batch_size}_speedup_vs_best_dataloader"] = round(ours / best, 2)
-    print(json.dumps({"torch": torch.__version__, "python": platform.python_version(),
-                      "threads": torch.get_num_threads(), "cpu_allocator_tuned": tuned,
-                      "precision_auto": {d.type: resolve_precision("auto", d) for d in devices},
-                      "precision_records": precision_records, "records": records, "summary": summary}, indent=2))
+    print(
+        json.dumps(
+            {
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+                "threads": torch.get_num_threads(),
+                "cpu_allocator_tuned": tuned,
+                "precision_auto": {d.type: resolve_precision("auto", d) for d in devices},
+                "precision_records": precision_records,
+                "records": records,
+                "summary": summary,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

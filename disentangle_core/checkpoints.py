@@ -107,12 +107,14 @@ def load_model(path, device="cpu"):
     tensors, metadata = _read(path, device)
     card = metadata["card"]
     model = build_model(card["model"], **card["config"]).to(device)
-    weights = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")} or tensors
+    weights = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")} or tensors
     missing, unexpected = model.load_state_dict(weights, strict=False)
     missing = [k for k in missing if not _training_only(model, k)]
     if missing or unexpected:
-        raise ValueError(f"{path} does not match its card's model {card['model']!r}: "
-                         f"missing {missing[:3]}, unexpected {unexpected[:3]}")
+        raise ValueError(
+            f"{path} does not match its card's model {card['model']!r}: "
+            f"missing {missing[:3]}, unexpected {unexpected[:3]}"
+        )
     return model.eval(), card
 
 
@@ -150,7 +152,7 @@ def load_training_state(path, model, optimizers: dict, device="cpu") -> tuple[in
         state: dict = {}
         for key, value in tensors.items():
             if key.startswith(f"optim.{name}."):
-                idx, field = key[len(f"optim.{name}."):].split(".", 1)
+                idx, field = key[len(f"optim.{name}.") :].split(".", 1)
                 state.setdefault(int(idx), {})[field] = value.to(device)
         for key, value in meta["scalars"].items():
             idx, field = key.split(".", 1)
@@ -208,8 +210,9 @@ def load_card(name: str, assets_dir=ASSETS_DIR) -> dict:
     return metadata["card"]
 
 
-def publish(model_file, name: str, assets_dir=ASSETS_DIR, card_updates: dict | None = None,
-            dtype: torch.dtype | None = None) -> Path:
+def publish(
+    model_file, name: str, assets_dir=ASSETS_DIR, card_updates: dict | None = None, dtype: torch.dtype | None = None
+) -> Path:
     """Copy a trained model file into ``assets/`` as ``name`` (weights in ``dtype`` if given) and record it
     in the manifest."""
     model, card = load_model(model_file)
@@ -226,16 +229,20 @@ def publish(model_file, name: str, assets_dir=ASSETS_DIR, card_updates: dict | N
 
 def write_assets_readme(assets_dir=ASSETS_DIR) -> None:
     """Regenerate the tables of checkpoints in ``assets/README.md`` and ``README.md`` from the cards."""
-    full = ["| asset | model | preset | steps | seed | wall time | hardware | size | metrics |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    full = [
+        "| asset | model | preset | steps | seed | wall time | hardware | size | metrics |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     short = ["| asset | what | steps | metrics |", "|---|---|---|---|"]
     for name in available_assets(assets_dir):
         card = load_card(name, assets_dir)
         size = (Path(assets_dir) / f"{name}.safetensors").stat().st_size / 1e6
         metrics = ", ".join(f"{k} {v}" for k, v in card.get("metrics", {}).items())
-        full.append(f"| `{name}` | {card['model']} | `{card.get('preset', '')}` | {card.get('steps', '')} | "
-                    f"{card.get('seed', '')} | {card.get('wall_time_s', 0) / 60:.0f} min | {card.get('hardware', '')} | "
-                    f"{size:.2f} MB | {metrics} |")
+        full.append(
+            f"| `{name}` | {card['model']} | `{card.get('preset', '')}` | {card.get('steps', '')} | "
+            f"{card.get('seed', '')} | {card.get('wall_time_s', 0) / 60:.0f} min | {card.get('hardware', '')} | "
+            f"{size:.2f} MB | {metrics} |"
+        )
         short.append(f"| `{name}` | {card.get('summary', card['model'])} | {card.get('steps', '')} | {metrics} |")
     for path, rows in ((Path(assets_dir) / "README.md", full), (Path(assets_dir).parent / "README.md", short)):
         begin, end = "<!-- assets:begin -->", "<!-- assets:end -->"

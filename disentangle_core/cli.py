@@ -95,15 +95,32 @@ def cmd_info(args) -> None:
 
 def cmd_train(args, extra: list[str]) -> None:
     config, recipe, data_options = _overrides(extra, args.preset)
-    result = train_preset(args.preset, args.out, steps=args.steps, data_dir=args.data_dir, config=config,
-                          recipe=recipe, data_options=data_options, device=args.device, precision=args.precision,
-                          checkpoint_every=args.checkpoint_every, resume=args.resume)
+    result = train_preset(
+        args.preset,
+        args.out,
+        steps=args.steps,
+        data_dir=args.data_dir,
+        config=config,
+        recipe=recipe,
+        data_options=data_options,
+        device=args.device,
+        precision=args.precision,
+        checkpoint_every=args.checkpoint_every,
+        resume=args.resume,
+    )
     print(f"trained {args.preset} for {result.step} steps in {result.wall_time_s:.0f} s -> {result.model_file}")
 
 
 def cmd_publish(args) -> None:
-    target, updates = publish_model(args.model_file, args.name, counts=args.counts, data_dir=args.data_dir,
-                                    seeds=args.seeds, curve=args.curve, fp16=args.fp16)
+    target, updates = publish_model(
+        args.model_file,
+        args.name,
+        counts=args.counts,
+        data_dir=args.data_dir,
+        seeds=args.seeds,
+        curve=args.curve,
+        fp16=args.fp16,
+    )
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
 
 
@@ -112,8 +129,9 @@ def cmd_traverse(args) -> None:
 
 
 def cmd_transfer(args) -> None:
-    print(transfer_figure(args.name, args.out, faces=args.faces, donors=args.donors, amount=args.amount,
-                          seed=args.seed))
+    print(
+        transfer_figure(args.name, args.out, faces=args.faces, donors=args.donors, amount=args.amount, seed=args.seed)
+    )
 
 
 def cmd_evaluate(args) -> None:
@@ -131,27 +149,45 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="the card of a shipped asset (or a .safetensors file)")
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="print the whole card, history included, as JSON only")
-    p = sub.add_parser("train", help="train a preset; extra --key=value words override its config",
-                       epilog=f"presets: {', '.join(PRESETS)}")
+    p = sub.add_parser(
+        "train",
+        help="train a preset; extra --key=value words override its config",
+        epilog=f"presets: {', '.join(PRESETS)}",
+    )
     p.add_argument("preset")
     p.add_argument("--out", required=True, help="folder for checkpoints and the final model.safetensors")
     p.add_argument("--steps", type=int, help="optimiser steps (default: the preset's)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     p.add_argument("--data-dir", help="train on the dataset in this folder (an MNIST or xlsa17 folder, ...)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, ...")
-    p.add_argument("--precision", choices=PRECISIONS, default="auto",
-                   help="auto (default): bf16 autocast where the hardware computes bf16 natively (CUDA, or a CPU "
-                        "with AVX512-BF16, AMX or Arm BF16; channels-last on the CPU), else fp32")
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="auto (default): bf16 autocast where the hardware computes bf16 natively (CUDA, or a CPU "
+        "with AVX512-BF16, AMX or Arm BF16; channels-last on the CPU), else fp32",
+    )
     p.add_argument("--checkpoint-every", type=int, default=500)
     p = sub.add_parser("publish", help="copy a trained model into assets/ with measured metrics")
     p.add_argument("model_file")
     p.add_argument("--name", required=True)
     p.add_argument("--counts", choices=list(COUNTS), default="standard", help="sample counts of the metrics")
     p.add_argument("--data-dir", help="measure on this dataset (file or folder) instead of the family's default")
-    p.add_argument("--seeds", nargs="+", default=[], metavar="MODEL_FILE",
-                   help="other seeds of the same preset: measured alike and listed in the card's seeds table")
-    p.add_argument("--curve", nargs="+", default=[], metavar="STATE_FILE", help="the run's intermediate training "
-                   "states (last.safetensors copies): measured alike and listed in the card's by_step table")
+    p.add_argument(
+        "--seeds",
+        nargs="+",
+        default=[],
+        metavar="MODEL_FILE",
+        help="other seeds of the same preset: measured alike and listed in the card's seeds table",
+    )
+    p.add_argument(
+        "--curve",
+        nargs="+",
+        default=[],
+        metavar="STATE_FILE",
+        help="the run's intermediate training "
+        "states (last.safetensors copies): measured alike and listed in the card's by_step table",
+    )
     p.add_argument("--fp16", action="store_true", help="float16 weights: half the size, measured as rounded")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
     p.add_argument("name", help="asset name or path to a .safetensors model")
@@ -166,16 +202,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--amount", type=float, default=1.0, help="scale of the donor's specific code, 0 to 1")
     p.add_argument("--seed", type=int, default=0, help="which held-out faces to draw")
     families = "; ".join(dict.fromkeys(e.summary for e in EVALUATIONS.values()))
-    p = sub.add_parser("evaluate", help="measure an asset the way its family is measured",
-                       epilog=f"evaluations by dataset: {families}")
+    p = sub.add_parser(
+        "evaluate", help="measure an asset the way its family is measured", epilog=f"evaluations by dataset: {families}"
+    )
     p.add_argument("name", help="asset name or path to a .safetensors model")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--counts", choices=list(COUNTS), default="standard",
-                   help="sample counts: standard (default; the asset cards' counts, ~4 min on one CPU core), "
-                        "full (disentanglement_lib's, ~30 min on one CPU core), quick (seconds; indicative only)")
+    p.add_argument(
+        "--counts",
+        choices=list(COUNTS),
+        default="standard",
+        help="sample counts: standard (default; the asset cards' counts, ~4 min on one CPU core), "
+        "full (disentanglement_lib's, ~30 min on one CPU core), quick (seconds; indicative only)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
-    p.add_argument("--data-dir", help="measure on this dataset (a dSprites .npz, a folder of MNIST IDX files, an "
-                                      "xlsa17 folder) instead of the family's default")
+    p.add_argument(
+        "--data-dir",
+        help="measure on this dataset (a dSprites .npz, a folder of MNIST IDX files, an "
+        "xlsa17 folder) instead of the family's default",
+    )
     p.add_argument("--device", default="auto", help="where to encode the images: auto, cpu, cuda, ...")
     return parser
 
@@ -189,8 +233,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             cmd_train(args, extra)
         else:
-            commands = {"list": cmd_list, "info": cmd_info, "publish": cmd_publish, "traverse": cmd_traverse,
-                        "transfer": cmd_transfer, "evaluate": cmd_evaluate}
+            commands = {
+                "list": cmd_list,
+                "info": cmd_info,
+                "publish": cmd_publish,
+                "traverse": cmd_traverse,
+                "transfer": cmd_transfer,
+                "evaluate": cmd_evaluate,
+            }
             commands[args.command](args)
     except (ValueError, FileNotFoundError, NonFiniteLossError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -54,6 +54,7 @@ def transfer_table(model, faces: torch.Tensor, donors: torch.Tensor, amount: flo
     common = model.content_encoder(faces)  # (F, C1, S, S)
     specific = _check_amount(amount) * model.specific_encoder(donors)  # (D, C2, S, S)
     f, d = len(faces), len(donors)
-    cells = model.add(common.repeat_interleave(d, 0), specific.repeat(f, 1, 1, 1),
-                      faces.repeat_interleave(d, 0))  # (F * D, 3, 64, 64)
+    cells = model.add(
+        common.repeat_interleave(d, 0), specific.repeat(f, 1, 1, 1), faces.repeat_interleave(d, 0)
+    )  # (F * D, 3, 64, 64)
     return cells.view(f, d, *cells.shape[1:])

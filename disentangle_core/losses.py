@@ -92,8 +92,11 @@ def kl_decomposition(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, da
     log_qz_x = gaussian_log_density(z, mu, logvar).sum(1)  # (B,)
     log_pz = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z)).sum(1)  # (B,) N(0, 1) prior
     log_qz, log_prod_marginals = log_qz_minibatch_weighted(log_q_pairs(z, mu, logvar), dataset_size)
-    return {"mi": (log_qz_x - log_qz).mean(), "tc": (log_qz - log_prod_marginals).mean(),
-            "dim_kl": (log_prod_marginals - log_pz).mean()}
+    return {
+        "mi": (log_qz_x - log_qz).mean(),
+        "tc": (log_qz - log_prod_marginals).mean(),
+        "dim_kl": (log_prod_marginals - log_pz).mean(),
+    }
 
 
 def permute_latents(z: torch.Tensor) -> torch.Tensor:
@@ -125,12 +128,16 @@ def l1_reconstruction(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return (x_hat.float() - x.float()).abs().sum(1).mean()
 
 
-def cross_reconstruction(x_from_c: torch.Tensor, x: torch.Tensor, c_from_x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+def cross_reconstruction(
+    x_from_c: torch.Tensor, x: torch.Tensor, c_from_x: torch.Tensor, c: torch.Tensor
+) -> torch.Tensor:
     """|x - D_x(E_c(c))|_1 + |c - D_c(E_x(x))|_1: each modality decoded from the other's latent."""
     return l1_reconstruction(x_from_c, x) + l1_reconstruction(c_from_x, c)
 
 
-def wasserstein2(mu_a: torch.Tensor, logvar_a: torch.Tensor, mu_b: torch.Tensor, logvar_b: torch.Tensor) -> torch.Tensor:
+def wasserstein2(
+    mu_a: torch.Tensor, logvar_a: torch.Tensor, mu_b: torch.Tensor, logvar_b: torch.Tensor
+) -> torch.Tensor:
     """The 2-Wasserstein distance between diagonal Gaussians, mean over the batch: (B, D) x 4 -> scalar.
 
     W2(N(mu_a, S_a), N(mu_b, S_b))^2 = |mu_a - mu_b|^2 + |S_a^1/2 - S_b^1/2|_F^2 (the covariances commute),

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .activity import ACTIVE_KL, is_active
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LABEL_WIDTH = 92
 PAD = 2
@@ -133,14 +137,16 @@ def matched_factor_names(mi_matrix, factor_names, threshold: float = MATCH_THRES
     """
     mi = np.asarray(mi_matrix, dtype=float)
     if mi.ndim != 2 or mi.shape[1] != len(factor_names):
-        raise ValueError(f"expected a (latents, {len(factor_names)}) MI matrix for factors {list(factor_names)}, "
-                         f"got shape {mi.shape}")
+        raise ValueError(
+            f"expected a (latents, {len(factor_names)}) MI matrix for factors {list(factor_names)}, "
+            f"got shape {mi.shape}"
+        )
     best = mi.argmax(1)  # (D,) the factor each latent captures best
     active = np.ones(len(mi), bool) if active is None else np.asarray(active, bool)
     return {d: factor_names[best[d]] for d in range(len(mi)) if mi[d, best[d]] >= threshold and active[d]}
 
 
-def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, active=None) -> "Figure":
+def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, active=None) -> Figure:
     """Latents (rows) x factors (columns) mutual information in nats, each cell written out.
 
     A row is labelled ``z3 ~ posX`` with the factor that latent captures best (``matched_factor_names``);
@@ -155,8 +161,10 @@ def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, acti
     ax = fig.add_subplot()
     image = ax.imshow(mi, cmap="viridis", vmin=0.0, aspect="auto")
     ax.set_xticks(range(len(factor_names)), labels=list(factor_names))
-    ax.set_yticks(range(len(mi)), labels=[f"z{d} ~ {names[d]}" if d in names else f"z{d} (off)" if d in off else f"z{d}"
-                                    for d in range(len(mi))])
+    ax.set_yticks(
+        range(len(mi)),
+        labels=[f"z{d} ~ {names[d]}" if d in names else f"z{d} (off)" if d in off else f"z{d}" for d in range(len(mi))],
+    )
     ax.tick_params(top=True, labeltop=True, bottom=False, labelbottom=False)
     for (d, k), value in np.ndenumerate(mi):
         bright = value > 0.6 * mi.max()
@@ -165,7 +173,7 @@ def mi_heatmap(mi_matrix, factor_names, threshold: float = MATCH_THRESHOLD, acti
     return fig
 
 
-def kl_bar_chart(kl_per_latent) -> "Figure":
+def kl_bar_chart(kl_per_latent) -> Figure:
     """One bar per latent: its average KL to the prior in nats, blue when active, with the line at ``ACTIVE_KL``."""
     kl = np.asarray(kl_per_latent.detach().cpu() if torch.is_tensor(kl_per_latent) else kl_per_latent, dtype=float)
     from matplotlib.figure import Figure
@@ -180,7 +188,7 @@ def kl_bar_chart(kl_per_latent) -> "Figure":
     return fig
 
 
-def confusion_figure(confusion, title: str | None = None) -> "Figure":
+def confusion_figure(confusion, title: str | None = None) -> Figure:
     """A (K, K) confusion matrix as a heat map, each count written in its cell: rows are the true digit,
     columns the digit predicted (for an unsupervised model: its category's matched digit)."""
     counts = np.asarray(confusion, dtype=float)
@@ -205,7 +213,7 @@ def confusion_figure(confusion, title: str | None = None) -> "Figure":
     return fig
 
 
-def latent_maps(maps: dict, unseen, titles: dict | None = None) -> "Figure":
+def latent_maps(maps: dict, unseen, titles: dict | None = None) -> Figure:
     """Side-by-side 2-D maps of latent parts (``{name: (points (N, 2), labels (N,))}``), one colour per class.
 
     Unseen classes are drawn as crosses, seen ones as dots: in a category-distilling latent (z^t, or

@@ -109,8 +109,10 @@ def to_memory_format(batch: dict, memory_format: torch.memory_format) -> dict:
     """``batch`` with its image tensors (4-d) in ``memory_format``."""
     if memory_format is torch.preserve_format:
         return batch
-    return {k: v.contiguous(memory_format=memory_format) if torch.is_tensor(v) and v.dim() == 4 else v
-            for k, v in batch.items()}
+    return {
+        k: v.contiguous(memory_format=memory_format) if torch.is_tensor(v) and v.dim() == 4 else v
+        for k, v in batch.items()
+    }
 
 
 def hardware_description(device: torch.device, precision: str | None = None) -> str:
@@ -146,9 +148,23 @@ def _rng_state(generator: torch.Generator, device: torch.device) -> dict:
     return state
 
 
-def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, device="auto",
-          out_dir=None, checkpoint_every: int = 1000, resume: bool = False, precision: str = "auto",
-          progress: bool = True, log_every: int = 50, card: dict | None = None, callback=None) -> TrainResult:
+def train(
+    model,
+    data,
+    *,
+    steps: int,
+    batch_size: int = 64,
+    seed: int = 0,
+    device="auto",
+    out_dir=None,
+    checkpoint_every: int = 1000,
+    resume: bool = False,
+    precision: str = "auto",
+    progress: bool = True,
+    log_every: int = 50,
+    card: dict | None = None,
+    callback=None,
+) -> TrainResult:
     """Train ``model`` for ``steps`` optimiser steps on batches drawn from ``data``.
 
     With ``out_dir``, a training state is written atomically every ``checkpoint_every`` steps and
@@ -172,8 +188,12 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
     data.to(device)
     optimizers = model.configure_optimizers()
     out_dir = Path(out_dir) if out_dir is not None else None
-    card = {"seed": seed, "batch_size": batch_size, "dataset": getattr(data, "name", type(data).__name__),
-            **(card or {})}
+    card = {
+        "seed": seed,
+        "batch_size": batch_size,
+        "dataset": getattr(data, "name", type(data).__name__),
+        **(card or {}),
+    }
 
     start, wall_before, history = 0, 0.0, []
     state_path = out_dir / STATE_FILE if out_dir else None
@@ -191,13 +211,24 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
 
     def save_state(step: int, wall: float) -> None:
         if out_dir:
-            meta = {**card, "wall_time_s": round(wall, 1), "history": history,
-                    "hardware": hardware_description(device, precision), "version": __version__}
+            meta = {
+                **card,
+                "wall_time_s": round(wall, 1),
+                "history": history,
+                "hardware": hardware_description(device, precision),
+                "version": __version__,
+            }
             save_training_state(state_path, model, optimizers, step, _rng_state(generator, device), meta)
 
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
-    bar = tqdm(total=steps, initial=start, disable=not progress, desc=getattr(model, "name", "train"),
-               unit="step", dynamic_ncols=True)
+    bar = tqdm(
+        total=steps,
+        initial=start,
+        disable=not progress,
+        desc=getattr(model, "name", "train"),
+        unit="step",
+        dynamic_ncols=True,
+    )
     t0 = time.perf_counter()
     last_saved = start if resume else None
     step = start
@@ -218,8 +249,11 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
                 save_state(step, wall_before + time.perf_counter() - t0)
                 last_saved = step
     except NonFiniteLossError as e:
-        kept = (f"the last good checkpoint (step {last_saved}) is kept in {out_dir}" if last_saved is not None
-                else "no checkpoint had been written yet")
+        kept = (
+            f"the last good checkpoint (step {last_saved}) is kept in {out_dir}"
+            if last_saved is not None
+            else "no checkpoint had been written yet"
+        )
         raise NonFiniteLossError(f"{e}; {kept}") from None
     finally:
         bar.close()
@@ -229,7 +263,16 @@ def train(model, data, *, steps: int, batch_size: int = 64, seed: int = 0, devic
     model_file = None
     if out_dir:
         model_file = out_dir / MODEL_FILE
-        save_model(model_file, model, {**card, "steps": step, "wall_time_s": round(wall, 1),
-                                       "hardware": hardware_description(device, precision), "version": __version__,
-                                       "history": history[:: max(1, len(history) // 100)]})
+        save_model(
+            model_file,
+            model,
+            {
+                **card,
+                "steps": step,
+                "wall_time_s": round(wall, 1),
+                "hardware": hardware_description(device, precision),
+                "version": __version__,
+                "history": history[:: max(1, len(history) // 100)],
+            },
+        )
     return TrainResult(model=model, step=step, wall_time_s=wall, history=history, model_file=model_file)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import torch
 
@@ -49,7 +49,7 @@ def decode_images(model, z: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(model.decode(z)).clamp(0, 1)
 
 
-@lru_cache(maxsize=None)  # one pool per worker count, kept for the process's life
+@cache  # one pool per worker count, kept for the process's life
 def _decoder_pool(workers: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(workers, thread_name_prefix="decode")
 
@@ -57,9 +57,11 @@ def _decoder_pool(workers: int) -> ThreadPoolExecutor:
 def _decode_parts(model, z: torch.Tensor, workers: int) -> torch.Tensor:
     """``decode_images`` of ``z`` in ``workers`` slices on parallel threads (torch releases the GIL), for
     callers that keep torch to one thread per call, such as the app. The same images as one call."""
+
     def decode(part):
         with torch.inference_mode():  # grad mode is per thread
             return decode_images(model, part)
+
     parts = z.tensor_split(workers)
     return torch.cat(list(_decoder_pool(workers).map(decode, parts)))
 
@@ -81,8 +83,16 @@ def latent_traversal(model, z0: torch.Tensor, dims: list, values: torch.Tensor, 
 
 
 @torch.no_grad()
-def sweep(model, z0: torch.Tensor, dims: list, activity: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
-          steps: int = 10, workers: int = 1) -> Traversal:
+def sweep(
+    model,
+    z0: torch.Tensor,
+    dims: list,
+    activity: torch.Tensor,
+    lo: torch.Tensor,
+    hi: torch.Tensor,
+    steps: int = 10,
+    workers: int = 1,
+) -> Traversal:
     """Sweep each latent in ``dims`` from ``lo[d]`` to ``hi[d]`` around the code ``z0`` (D,).
 
     The ranking (``dims``, ``activity``) and the limits come from ``rank_latents`` and

@@ -36,9 +36,16 @@ def make_tiny_assets(folder, names=APP_MODELS) -> None:
         codes, factors = result.model.representation(batch["x"]).double().numpy(), batch["factors"].numpy()
         model_file = folder / f"{name}.trained.safetensors"
         save_model(model_file, result.model, {"preset": name, "steps": TINY_STEPS, "hardware": "test"})
-        publish(model_file, name, assets_dir=folder, card_updates={
-            "metrics": {"recon_nll": 1.0, "mig": round(mig(codes, factors), 3)},
-            "mi_matrix": mutual_info_matrix(codes, factors).round(4).tolist(), "factor_names": list(FACTOR_NAMES)})
+        publish(
+            model_file,
+            name,
+            assets_dir=folder,
+            card_updates={
+                "metrics": {"recon_nll": 1.0, "mig": round(mig(codes, factors), 3)},
+                "mi_matrix": mutual_info_matrix(codes, factors).round(4).tolist(),
+                "factor_names": list(FACTOR_NAMES),
+            },
+        )
         model_file.unlink()
 
 
@@ -69,11 +76,14 @@ def app_torch_threads():
 def png_header_only(path, width: int, height: int, bit_depth: int = 8, colour_type: int = 0) -> str:
     """A PNG that claims ``width`` x ``height`` (8-bit greyscale by default) in its header; its pixel data
     is a stub."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    )
     return str(path)
 
 
@@ -89,19 +99,35 @@ def tiny_gzsl_asset(folder, cache_root, monkeypatch) -> str:
         generate(cache_dir(), images_per_class=5, epochs=1)
     data = make_dataset("gzsl")
     torch.manual_seed(0)
-    model = build_model("cada_vae", **data.dimensions, image_encoder_width=32, image_decoder_width=32,
-                        attribute_encoder_width=16, attribute_decoder_width=16, latent_dim=8)
+    model = build_model(
+        "cada_vae",
+        **data.dimensions,
+        image_encoder_width=32,
+        image_decoder_width=32,
+        attribute_encoder_width=16,
+        attribute_decoder_width=16,
+        latent_dim=8,
+    )
     result = train(model, data, steps=TINY_STEPS, batch_size=16, device="cpu", progress=False, precision="fp32")
     model_file = folder / "cada_vae_gzsl.trained.safetensors"
-    save_model(model_file, result.model, {"preset": "cada_vae_gzsl", "steps": TINY_STEPS, "hardware": "test",
-                                          "dataset": "gzsl"})
+    save_model(
+        model_file,
+        result.model,
+        {"preset": "cada_vae_gzsl", "steps": TINY_STEPS, "hardware": "test", "dataset": "gzsl"},
+    )
     publish(model_file, "cada_vae_gzsl", assets_dir=folder, card_updates={"metrics": {"u": 1.0, "s": 2.0, "h": 1.3}})
     model_file.unlink()
     return "cada_vae_gzsl"
 
 
-def tiny_content_asset(folder, attribute: str = "glasses", metrics: dict | None = None, name: str | None = None,
-                       model_name: str = "content_ae", **config) -> str:
+def tiny_content_asset(
+    folder,
+    attribute: str = "glasses",
+    metrics: dict | None = None,
+    name: str | None = None,
+    model_name: str = "content_ae",
+    **config,
+) -> str:
     """An untrained tiny content-addition model for ``attribute`` (``content_ae_<attribute>`` unless ``name``
     is given), published into ``folder`` with a faces card (and ``metrics`` if given); returns the asset name.
     The tab's shapes and checks need no training."""
@@ -109,8 +135,11 @@ def tiny_content_asset(folder, attribute: str = "glasses", metrics: dict | None 
     model = build_model(model_name, width=4, code_channels=8, specific_channels=2, **config)
     name = name or f"content_ae_{attribute}"
     model_file = folder / f"{name}.trained.safetensors"
-    save_model(model_file, model, {"preset": name, "steps": 0, "hardware": "test", "dataset": "faces",
-                                   "data_options": {"attribute": attribute}})
+    save_model(
+        model_file,
+        model,
+        {"preset": name, "steps": 0, "hardware": "test", "dataset": "faces", "data_options": {"attribute": attribute}},
+    )
     publish(model_file, name, assets_dir=folder, card_updates={"metrics": metrics} if metrics else None)
     model_file.unlink()
     return name

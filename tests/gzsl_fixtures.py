@@ -13,10 +13,15 @@ def write_xlsa17(folder, *, features=None, labels=None, att=None, drop=(), **ove
     seen = labels <= 4
     image = np.arange(1, len(labels) + 1)
     test_seen = seen & (image % 5 == 0)
-    splits = {"att": att, "trainval_loc": image[seen & ~test_seen][:, None], "test_seen_loc": image[test_seen][:, None],
-              "test_unseen_loc": image[~seen][:, None], "train_loc": image[seen & ~test_seen & (labels <= 3)][:, None],
-              "val_loc": image[seen & ~test_seen & (labels == 4)][:, None],
-              "allclasses_names": np.array([[f"class{k}"] for k in range(6)], dtype=object)}
+    splits = {
+        "att": att,
+        "trainval_loc": image[seen & ~test_seen][:, None],
+        "test_seen_loc": image[test_seen][:, None],
+        "test_unseen_loc": image[~seen][:, None],
+        "train_loc": image[seen & ~test_seen & (labels <= 3)][:, None],
+        "val_loc": image[seen & ~test_seen & (labels == 4)][:, None],
+        "allclasses_names": np.array([[f"class{k}"] for k in range(6)], dtype=object),
+    }
     splits.update(overrides)
     folder.mkdir(parents=True, exist_ok=True)
     savemat(folder / "res101.mat", {"features": features, "labels": labels[:, None]})

@@ -54,8 +54,10 @@ class DigitView:
 
     def category_choices(self) -> list:
         """(label, value) per category: ``"3 → 4"`` reads "category 3, matched to digit 4"."""
-        return [(f"{k} → {d}" if (d := self.matched_digit(k)) is not None else str(k), k)
-                for k in range(self.num_categories)]
+        return [
+            (f"{k} → {d}" if (d := self.matched_digit(k)) is not None else str(k), k)
+            for k in range(self.num_categories)
+        ]
 
     def code_label(self, d: int) -> str:
         """``"c1 ≈ slant"``: the code's name, the shape factor it tracks (from the card), its KL if known."""
@@ -85,8 +87,10 @@ class DigitView:
     def figure(self, code: torch.Tensor) -> Image.Image:
         """The InfoGAN paper's figure around ``code``: a row per category, each shown code swept in turn."""
         sweep = category_sweep(self.model, code, self.dims, FIGURE_STEPS, SPAN)
-        labels = [f"category {k}" + (f" -> {d}" if (d := self.matched_digit(k)) is not None else "")
-                  for k in range(self.num_categories)]  # "->": the grid's bitmap font has no arrow
+        labels = [
+            f"category {k}" + (f" -> {d}" if (d := self.matched_digit(k)) is not None else "")
+            for k in range(self.num_categories)
+        ]  # "->": the grid's bitmap font has no arrow
         return traversal_grid(sweep, labels)
 
     @torch.inference_mode()
@@ -100,8 +104,12 @@ class DigitView:
         code = torch.zeros(self.model.config.code_dim)
         code[self.model.continuous_slice] = continuous
         code[self.model.categorical_slice.start + category] = 1.0
-        return {"category": category, "probability": float(probabilities[category]),
-                "continuous": continuous.tolist(), "code": code}
+        return {
+            "category": category,
+            "probability": float(probabilities[category]),
+            "continuous": continuous.tolist(),
+            "code": code,
+        }
 
     def reading_text(self, reading: dict) -> str:
         """One line such as ``category 3 → 4 (p = 0.87) · c0 = 0.41 · c1 = -1.20``."""
@@ -183,12 +191,18 @@ def _grey(image) -> np.ndarray:
     transparency laid over white (a sketchpad's paper)."""
     if isinstance(image, Image.Image):
         image = np.asarray(image.convert("RGBA"))
-    if not isinstance(image, np.ndarray) or image.dtype.kind not in "uif" or image.ndim not in (2, 3) \
-            or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)) or 0 in image.shape:
+    if (
+        not isinstance(image, np.ndarray)
+        or image.dtype.kind not in "uif"
+        or image.ndim not in (2, 3)
+        or (image.ndim == 3 and image.shape[2] not in (1, 3, 4))
+        or 0 in image.shape
+    ):
         raise ValueError(SKETCH_MESSAGE)
     if max(image.shape[:2]) > MAX_UPLOAD_SIDE:
-        raise ValueError(f"the sketch is larger than {MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} pixels; "
-                         "draw on a smaller canvas")
+        raise ValueError(
+            f"the sketch is larger than {MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} pixels; draw on a smaller canvas"
+        )
     pixels = image.astype(np.float32)
     if not np.isfinite(pixels).all():
         raise ValueError(SKETCH_MESSAGE)

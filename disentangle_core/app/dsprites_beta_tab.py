@@ -21,54 +21,63 @@ from .inputs import check_number
 from .ui import t, user_errors
 
 AUTOENCODER, VAE = "autoencoder_dsprites", "vae_dsprites"
-SCORES = ("recon_nll", "kl", "active_latents", "mig", "factor_vae", "beta_vae", "dci_disentanglement",
-          "dci_completeness", "dci_informativeness", "sap")
+SCORES = (
+    "recon_nll",
+    "kl",
+    "active_latents",
+    "mig",
+    "factor_vae",
+    "beta_vae",
+    "dci_disentanglement",
+    "dci_completeness",
+    "dci_informativeness",
+    "sap",
+)
 
 TEXT = {
     "en": {
         "dial.tab": "Entangled vs disentangled (the β dial)",
         "dial.intro": "The same image through three models. The **autoencoder** only has to reconstruct, so "
-                      "its latents mix the factors: one row of its grid changes several things at once. The "
-                      "**VAE** (β = 1) adds a KL term pulling the code towards independent N(0, 1) latents. The "
-                      "**β-VAE** weighs that term β times more: fewer latents stay in use (see the KL bars) and "
-                      "each tends to carry one factor. Turn the dial to choose β among the shipped models.",
+        "its latents mix the factors: one row of its grid changes several things at once. The "
+        "**VAE** (β = 1) adds a KL term pulling the code towards independent N(0, 1) latents. The "
+        "**β-VAE** weighs that term β times more: fewer latents stay in use (see the KL bars) and "
+        "each tends to carry one factor. Turn the dial to choose β among the shipped models.",
         "dial.index": "Dataset image number",
         "dial.index_info": "The input shared by the three models; press Enter to load it.",
         "dial.random": "Random image",
         "dial.beta": "β dial (log₂ β)",
         "dial.beta_info": "The weight β of the KL term, on a doubling scale: 0 is β = 1 (the VAE), 2 is β = 4, "
-                          "4 is β = 16. It stops only at the β values of shipped models.",
+        "4 is β = 16. It stops only at the β values of shipped models.",
         "dial.input": "Input",
         "dial.autoencoder": "Autoencoder (entangled baseline)",
         "dial.vae": "VAE (β = 1)",
         "dial.beta_vae": "β-VAE at the dialled β",
-        "dial.no_kl": "An autoencoder has no prior, hence no KL per latent: nothing pushes its code to be "
-                      "factorised.",
+        "dial.no_kl": "An autoencoder has no prior, hence no KL per latent: nothing pushes its code to be factorised.",
         "dial.kl": "KL per latent (nats): a latent above the dashed line carries information",
         "dial.mi": "Mutual information between each latent and each factor (nats): one bright cell per "
-                   "row is a disentangled latent",
+        "row is a disentangled latent",
         "dial.scores": "Scores from the checkpoint cards (higher is more disentangled; recon_nll and kl in nats)",
         "dial.compare": "Compare",
     },
     "ja": {
         "dial.tab": "もつれ vs もつれの解けた表現（β ダイヤル）",
         "dial.intro": "同じ画像を三つのモデルに通します。**オートエンコーダー**は再構成だけが目的なので、潜在変数が"
-                      "生成因子を混ぜてしまいます（グリッドの一行で複数のものが同時に変わります）。**VAE**（β = 1）は"
-                      "符号を独立な N(0, 1) に近づける KL 項を加えます。**β-VAE** はその項を β 倍重くするので、"
-                      "使われる潜在変数が減り（KL の棒グラフ参照）、それぞれが一つの因子を担いやすくなります。"
-                      "ダイヤルで同梱モデルの β を選んでください。",
+        "生成因子を混ぜてしまいます（グリッドの一行で複数のものが同時に変わります）。**VAE**（β = 1）は"
+        "符号を独立な N(0, 1) に近づける KL 項を加えます。**β-VAE** はその項を β 倍重くするので、"
+        "使われる潜在変数が減り（KL の棒グラフ参照）、それぞれが一つの因子を担いやすくなります。"
+        "ダイヤルで同梱モデルの β を選んでください。",
         "dial.index": "データセット画像の番号",
         "dial.index_info": "三つのモデルに共通の入力。Enter で読み込みます。",
         "dial.random": "ランダムな画像",
         "dial.beta": "β ダイヤル（log₂ β）",
         "dial.beta_info": "KL 項の重み β を倍々の目盛りで選びます：0 は β = 1（VAE）、2 は β = 4、4 は β = 16。"
-                          "同梱モデルのある β でだけ止まります。",
+        "同梱モデルのある β でだけ止まります。",
         "dial.input": "入力",
         "dial.autoencoder": "オートエンコーダー（もつれたベースライン）",
         "dial.vae": "VAE（β = 1）",
         "dial.beta_vae": "ダイヤルの β の β-VAE",
         "dial.no_kl": "オートエンコーダーには事前分布がないため、潜在変数ごとの KL もありません。"
-                      "符号を因子ごとに分ける力は働きません。",
+        "符号を因子ごとに分ける力は働きません。",
         "dial.kl": "潜在変数ごとの KL（nats）：破線より上の潜在変数が情報を運んでいます",
         "dial.mi": "各潜在変数と各生成因子の相互情報量（nats）。一行に明るいセルが一つなら、もつれの解けた潜在変数です",
         "dial.scores": "チェックポイントのカードにあるスコア（高いほどもつれが解けている。recon_nll と kl は nats）",
@@ -90,7 +99,7 @@ def beta_model(views: DSpritesViews, log2_beta) -> str:
     for b, name in betas.items():
         if math.isclose(math.log2(b), log2_beta, abs_tol=1e-6):
             return name
-    raise ValueError(f"no shipped model has β = 2^{log2_beta:g} = {2 ** log2_beta:.3g}; shipped β values: {shipped}")
+    raise ValueError(f"no shipped model has β = 2^{log2_beta:g} = {2**log2_beta:.3g}; shipped β values: {shipped}")
 
 
 def compare(views: DSpritesViews, index, log2_beta) -> list:
@@ -123,13 +132,25 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         gr.Markdown(t("dial.intro"))
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
-                index = gr.Number(value=1234, precision=0, minimum=0, maximum=NUM_IMAGES - 1,
-                                  label=t("dial.index"), info=t("dial.index_info"))
+                index = gr.Number(
+                    value=1234,
+                    precision=0,
+                    minimum=0,
+                    maximum=NUM_IMAGES - 1,
+                    label=t("dial.index"),
+                    info=t("dial.index_info"),
+                )
                 random_button = gr.Button(t("dial.random"), size="sm")
                 # a slider needs min < max: with one shipped β-VAE (or none) the range is padded by one step
-                beta = gr.Slider(min(dial), max(max(dial), min(dial) + 1), value=2.0 if 2.0 in dial else max(dial),
-                                 step=dial_step(dial),
-                                 label=t("dial.beta"), info=t("dial.beta_info"), elem_id="beta-dial")
+                beta = gr.Slider(
+                    min(dial),
+                    max(max(dial), min(dial) + 1),
+                    value=2.0 if 2.0 in dial else max(dial),
+                    step=dial_step(dial),
+                    label=t("dial.beta"),
+                    info=t("dial.beta_info"),
+                    elem_id="beta-dial",
+                )
                 source = gr.Image(label=t("dial.input"), interactive=False, height=140, buttons=[], format="png")
             grids, charts, heatmaps = [], [], []
             for column, key in enumerate(("dial.autoencoder", "dial.vae", "dial.beta_vae")):
@@ -137,8 +158,11 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                     gr.Markdown(f"### {t(key)}")
                     if column == 2:
                         beta_name = gr.Markdown()
-                    grids.append(gr.Image(interactive=False, show_label=False, buttons=[], format="png",
-                                           elem_id=f"dial-grid-{column}"))
+                    grids.append(
+                        gr.Image(
+                            interactive=False, show_label=False, buttons=[], format="png", elem_id=f"dial-grid-{column}"
+                        )
+                    )
                     if column == 0:
                         gr.Markdown(t("dial.no_kl"))
                     else:

@@ -111,8 +111,16 @@ class DSpritesView:
     @torch.inference_mode()
     def traversal(self, code, steps: int = GRID_STEPS):
         """Every latent swept over its range around ``code``, most active first."""
-        return sweep(self.model, torch.tensor(code), self.dims, self.activity, self.lows, self.highs, steps,
-                     workers=DECODE_WORKERS)
+        return sweep(
+            self.model,
+            torch.tensor(code),
+            self.dims,
+            self.activity,
+            self.lows,
+            self.highs,
+            steps,
+            workers=DECODE_WORKERS,
+        )
 
     def grid(self, code, steps: int = GRID_STEPS) -> Image.Image:
         """A row per latent (most active first), ``steps`` values each, around ``code``."""
@@ -179,8 +187,17 @@ def prepare(name: str, model, card: dict) -> DSpritesView:
     dims, activity = rank_latents(model, batch["x"])
     lows, highs = traversal_limits(model, batch["x"], SPAN)
     active = [bool(on) or not model.has_prior for on in is_active(activity).tolist()]
-    return DSpritesView(name, model, card, dims, activity, lows.tolist(), highs.tolist(),
-                        matched_factor_names(mi_matrix(model, card), FACTOR_NAMES, active=active), active)
+    return DSpritesView(
+        name,
+        model,
+        card,
+        dims,
+        activity,
+        lows.tolist(),
+        highs.tolist(),
+        matched_factor_names(mi_matrix(model, card), FACTOR_NAMES, active=active),
+        active,
+    )
 
 
 def mi_matrix(model, card: dict):
@@ -203,6 +220,8 @@ def dial_step(values) -> float:
         if step == 0:
             step = diff
         else:  # gcd(p/q, r/s) = gcd(p·s, r·q) / (q·s)
-            step = Fraction(math.gcd(step.numerator * diff.denominator, diff.numerator * step.denominator),
-                            step.denominator * diff.denominator)
+            step = Fraction(
+                math.gcd(step.numerator * diff.denominator, diff.numerator * step.denominator),
+                step.denominator * diff.denominator,
+            )
     return float(step) if step else 1.0

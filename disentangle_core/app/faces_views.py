@@ -65,8 +65,10 @@ def metrics_line(card: dict) -> str:
     if "leakage" in m:
         parts.append(f"leakage **{m['leakage']:.2f}** (0.5 = none)")
     if not parts:
-        return (f"`{card.get('asset', 'this model')}` has no measurements in its card yet; "
-                f"`python -m disentangle_core evaluate {card.get('asset', 'NAME')}` measures them.")
+        return (
+            f"`{card.get('asset', 'this model')}` has no measurements in its card yet; "
+            f"`python -m disentangle_core evaluate {card.get('asset', 'NAME')}` measures them."
+        )
     return f"`{card.get('asset', '')}`: " + " · ".join(parts)
 
 
@@ -159,6 +161,7 @@ class FaceView:
 
     def gallery_files(self) -> tuple[list, list]:
         """(PNG path, number) of each gallery face and donor, for two ``gr.Gallery``s."""
+
         def files(images):  # written again on every call: the hourly clean-up may have removed them
             return [(image_file(enlarge(images[i : i + 1], 2)), str(i)) for i in range(len(images))]
 
@@ -194,10 +197,15 @@ class FaceViews:
     def choices(self) -> list:
         """(kind, attribute, asset name) of every model the tab offers, glasses first; kind is "mask",
         "paper", "nodisc" or "other" (the label it gets)."""
+
         def kind(name, attribute):
-            known = {f"content_ae_mask_{attribute}": "mask", f"content_ae_{attribute}": "paper",
-                     f"content_ae_nodisc_{attribute}": "nodisc"}
+            known = {
+                f"content_ae_mask_{attribute}": "mask",
+                f"content_ae_{attribute}": "paper",
+                f"content_ae_nodisc_{attribute}": "nodisc",
+            }
             return known.get(name, "other")
+
         return [(kind(name, a), a, name) for a in self.attributes() for name in self.models_of(a)]
 
     def model_for(self, choice) -> str:

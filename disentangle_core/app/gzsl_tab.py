@@ -24,11 +24,11 @@ TEXT = {
     "en": {
         "gzsl.tab": "Zero-shot prediction",
         "gzsl.intro": "Generalized zero-shot learning: the model was trained on images of the *seen* classes and "
-                      "only the attribute lists of the *unseen* ones. A test image is classified over all classes. "
-                      "Pick a test image, or tick attributes to describe a class, and see the five most likely "
-                      "classes.",
+        "only the attribute lists of the *unseen* ones. A test image is classified over all classes. "
+        "Pick a test image, or tick attributes to describe a class, and see the five most likely "
+        "classes.",
         "gzsl.none": "No zero-shot checkpoint is shipped in this copy; train one with "
-                     "`python -m disentangle_core train cada_vae_gzsl --out runs/cada` and publish it.",
+        "`python -m disentangle_core train cada_vae_gzsl --out runs/cada` and publish it.",
         "gzsl.model": "Model",
         "gzsl.split": "Test images of",
         "gzsl.index": "Test image number",
@@ -42,15 +42,15 @@ TEXT = {
         "gzsl.calibration": "Calibrated stacking: subtract this from every seen class's log-probability",
         "gzsl.scores": "U, S, H on the whole test set",
         "gzsl.maps": "Test images in latent space (2-D PCA of one sample of q(z|x) each; dots: seen classes, crosses: "
-                     "unseen; colour: class)",
+        "unseen; colour: class)",
     },
     "ja": {
         "gzsl.tab": "ゼロショット予測",
         "gzsl.intro": "一般化ゼロショット学習：モデルは*既知*クラスの画像と、*未知*クラスの属性リストだけで学習して"
-                      "います。テスト画像は全クラスの中から分類されます。テスト画像を選ぶか、属性にチェックを入れて"
-                      "クラスを記述し、上位 5 クラスを見てください。",
+        "います。テスト画像は全クラスの中から分類されます。テスト画像を選ぶか、属性にチェックを入れて"
+        "クラスを記述し、上位 5 クラスを見てください。",
         "gzsl.none": "この環境にはゼロショット用のチェックポイントがありません。"
-                     "`python -m disentangle_core train cada_vae_gzsl --out runs/cada` で学習して公開してください。",
+        "`python -m disentangle_core train cada_vae_gzsl --out runs/cada` で学習して公開してください。",
         "gzsl.model": "モデル",
         "gzsl.split": "テスト画像の種類",
         "gzsl.index": "テスト画像の番号",
@@ -64,7 +64,7 @@ TEXT = {
         "gzsl.calibration": "較正スタッキング：既知クラスの対数確率からこの値を引く",
         "gzsl.scores": "テスト集合全体の U、S、H",
         "gzsl.maps": "潜在空間のテスト画像（各画像の q(z|x) から一つ取ったサンプルの 2 次元 PCA。点：既知クラス、×："
-                     "未知クラス、色：クラス）",
+        "未知クラス、色：クラス）",
     },
 }
 
@@ -123,8 +123,10 @@ def from_vector(views: GZSLViews, name, text, calibration) -> list:
 def scores(views: GZSLViews, name, calibration) -> str:
     view = views.get(name)
     r = view.ush(check_number(calibration, "calibration", *CALIBRATION_RANGE))
-    return (f"**U {r['u']:.1f} · S {r['s']:.1f} · H {r['h']:.1f}** (seen test images sent to unseen classes: "
-            f"{r['seen_to_unseen']:.1f}%)")
+    return (
+        f"**U {r['u']:.1f} · S {r['s']:.1f} · H {r['h']:.1f}** (seen test images sent to unseen classes: "
+        f"{r['seen_to_unseen']:.1f}%)"
+    )
 
 
 def on_model(views: GZSLViews, name, calibration) -> tuple:
@@ -153,11 +155,13 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
                 split = gr.Radio(["seen", "unseen"], value="unseen", label=t("gzsl.split"))
                 index = gr.Number(value=0, precision=0, minimum=0, label=t("gzsl.index"), elem_id="gzsl-index")
                 random_button = gr.Button(t("gzsl.random"), size="sm")
-                image = gr.Image(label=t("gzsl.image"), interactive=False, height=200, buttons=[], format="png",
-                                 elem_id="gzsl-image")
+                image = gr.Image(
+                    label=t("gzsl.image"), interactive=False, height=200, buttons=[], format="png", elem_id="gzsl-image"
+                )
                 truth = gr.Textbox(label=t("gzsl.truth"), interactive=False, elem_id="gzsl-truth")
-                calibration = gr.Slider(*CALIBRATION_RANGE, value=0.0, step=0.05, label=t("gzsl.calibration"),
-                                        elem_id="gzsl-calibration")
+                calibration = gr.Slider(
+                    *CALIBRATION_RANGE, value=0.0, step=0.05, label=t("gzsl.calibration"), elem_id="gzsl-calibration"
+                )
                 ush = gr.Markdown(elem_id="gzsl-scores")
             with gr.Column(scale=2, min_width=420):
                 gr.Markdown(t("gzsl.top"))
@@ -178,9 +182,11 @@ def build(demo: gr.Blocks, cache: ModelCache) -> None:
         index.submit(bind(from_image), image_inputs, shown, preprocess=False, api_name="gzsl_image")
         split.change(bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")
         random_button.click(bind(random_image), [model, split], index, preprocess=False, api_visibility="private").then(
-            bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")
+            bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private"
+        )
         ticks.input(bind(ticks_to_vector), [model, ticks], vector, preprocess=False, api_visibility="private")
-        classify.click(bind(from_vector), [model, vector, calibration], top, preprocess=False,
-                       api_name="gzsl_attributes")
+        classify.click(
+            bind(from_vector), [model, vector, calibration], top, preprocess=False, api_name="gzsl_attributes"
+        )
         calibration.release(bind(scores), [model, calibration], ush, preprocess=False, api_name="gzsl_scores")
         calibration.release(bind(from_image), image_inputs, shown, preprocess=False, api_visibility="private")

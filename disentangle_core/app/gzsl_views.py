@@ -54,8 +54,15 @@ class GZSLView:
         probs /= probs.sum()
         rows = []
         for rank, k in enumerate(np.argsort(-probs)[:TOP_K], 1):
-            rows.append([rank, self.data.class_names[k], "unseen" if int(k) in self.unseen else "seen",
-                         round(100 * float(probs[k]), 1), describe(self.data, int(k))])
+            rows.append(
+                [
+                    rank,
+                    self.data.class_names[k],
+                    "unseen" if int(k) in self.unseen else "seen",
+                    round(100 * float(probs[k]), 1),
+                    describe(self.data, int(k)),
+                ]
+            )
         return rows
 
     def image_scores(self, split: str, index: int) -> np.ndarray:
@@ -73,8 +80,14 @@ class GZSLView:
         """U, S, H (%) of the test set with ``calibration`` subtracted from the seen classes' scores."""
         from ..metrics.gzsl import gzsl_scores  # not at import: see build_view
 
-        result = gzsl_scores(self.scores["seen"], self.labels["seen"], self.scores["unseen"], self.labels["unseen"],
-                             self.data.seen_classes, calibration)
+        result = gzsl_scores(
+            self.scores["seen"],
+            self.labels["seen"],
+            self.scores["unseen"],
+            self.labels["unseen"],
+            self.data.seen_classes,
+            calibration,
+        )
         return {k: round(v, 1) for k, v in result.items()}
 
     def image(self, split: str, index: int):
@@ -86,7 +99,7 @@ class GZSLView:
 
         row = (self.data.test_seen_idx if split == "seen" else self.data.test_unseen_idx)[index].item()
         att = original_attributes(self.data.data_dir)
-        return render(att, params[row:row + 1], noise_seed=row)[0]
+        return render(att, params[row : row + 1], noise_seed=row)[0]
 
 
 def describe(data, k: int, threshold: float = 0.5) -> str:

@@ -81,15 +81,18 @@ def open_upload(path, mode: str) -> Image.Image:
     try:
         image = Image.open(path)  # reads the header only
     except Image.DecompressionBombError:
-        raise ValueError(f"the image is too large; upload one of at most {MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} "
-                         "pixels") from None
+        raise ValueError(
+            f"the image is too large; upload one of at most {MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} pixels"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValueError("the uploaded file is not an image; upload a PNG, JPEG, GIF, BMP, WebP or TIFF file") from None
     with image:
         width, height = image.size
         if width > MAX_UPLOAD_SIDE or height > MAX_UPLOAD_SIDE:
-            raise ValueError(f"the image is {width} x {height} pixels, too large; upload one of at most "
-                             f"{MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} pixels")
+            raise ValueError(
+                f"the image is {width} x {height} pixels, too large; upload one of at most "
+                f"{MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE} pixels"
+            )
         if image.format not in UPLOAD_FORMATS:
             raise ValueError(f"{image.format} images are not accepted; upload a PNG, JPEG, GIF, BMP, WebP or TIFF file")
         if getattr(image, "n_frames", 1) > 1:
@@ -97,8 +100,9 @@ def open_upload(path, mode: str) -> Image.Image:
         if image.mode == "CMYK":
             raise ValueError("CMYK images are not accepted; save the image as RGB or greyscale and upload it again")
         if image.mode in DEEP_MODES or any(";16" in _rawmode(tile) for tile in image.tile):
-            raise ValueError(f"{image.mode} images (16 bits or more per channel) are not accepted; "
-                             "save it with 8 bits per channel")
+            raise ValueError(
+                f"{image.mode} images (16 bits or more per channel) are not accepted; save it with 8 bits per channel"
+            )
         if image.mode not in UPLOAD_MODES:
             raise ValueError(f"images in mode {image.mode} are not accepted; upload an RGB, RGBA or greyscale image")
         try:  # decodes the pixels

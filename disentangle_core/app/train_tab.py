@@ -53,15 +53,15 @@ TEXT = {
     "en": {
         "train.tab": "Train it yourself",
         "train.intro": "Train a small β-VAE (10 latents) on procedural dSprites right here, then look at its "
-                       "traversal. 1,000 steps (about two minutes on a CPU) already give position and size latents of "
-                       "their own; shape needs far longer. "
-                       "Only one run at a time for everyone: you may have to wait in the queue.",
+        "traversal. 1,000 steps (about two minutes on a CPU) already give position and size latents of "
+        "their own; shape needs far longer. "
+        "Only one run at a time for everyone: you may have to wait in the queue.",
         "train.objective": "Objective",
         "train.objective_info": "beta: recon + β·KL (Higgins et al. 2017). capacity: recon + γ·|KL − C|, "
-                                "where the allowed KL C rises from 0 to C_max over the run (Burgess et al. 2018). "
-                                "Either way the KL "
-                                "weight rises from 0 to its full value over the run, so that short runs do not "
-                                "collapse.",
+        "where the allowed KL C rises from 0 to C_max over the run (Burgess et al. 2018). "
+        "Either way the KL "
+        "weight rises from 0 to its full value over the run, so that short runs do not "
+        "collapse.",
         "train.beta": "β",
         "train.beta_info": "Weight of the KL term (objective beta). 1 is the VAE; larger β, fewer but cleaner latents.",
         "train.capacity": "C_max (nats)",
@@ -69,9 +69,9 @@ TEXT = {
         "train.steps": "Training steps",
         "train.precision": "Precision",
         "train.precision_info": "auto: bf16 where the hardware computes it natively (a GPU, or a CPU with "
-                                "AVX512-BF16, AMX or Arm BF16), else fp32. The status line says which one ran.",
+        "AVX512-BF16, AMX or Arm BF16), else fp32. The status line says which one ran.",
         "train.steps_info": "Optimiser steps of 64 images each. On a CPU at most 2,000 (a few minutes); "
-                            "with a GPU at most 20,000.",
+        "with a GPU at most 20,000.",
         "train.start": "Train",
         "train.cancel": "Cancel",
         "train.status": "Status",
@@ -83,24 +83,24 @@ TEXT = {
     "ja": {
         "train.tab": "自分で学習する",
         "train.intro": "小さな β-VAE（潜在変数 10 個）を手続き生成の dSprites でここで学習し、そのトラバーサルを"
-                       "見てみましょう。1,000 ステップ（CPU で約 2 分）で位置と大きさがそれぞれ別の潜在変数になります。"
-                       "形にはずっと長い学習が必要です。"
-                       "学習は全員で一度に一つだけなので、順番待ちになることがあります。",
+        "見てみましょう。1,000 ステップ（CPU で約 2 分）で位置と大きさがそれぞれ別の潜在変数になります。"
+        "形にはずっと長い学習が必要です。"
+        "学習は全員で一度に一つだけなので、順番待ちになることがあります。",
         "train.objective": "目的関数",
         "train.objective_info": "beta：再構成 + β·KL（Higgins ら 2017）。capacity：再構成 + γ·|KL − C|、"
-                                "許される KL の量 C が学習中に 0 から C_max まで増えます（Burgess ら 2018）。どちらも "
-                                "KL の重みを"
-                                "学習全体で 0 から本来の値まで上げるので、短い学習でも潰れません。",
+        "許される KL の量 C が学習中に 0 から C_max まで増えます（Burgess ら 2018）。どちらも "
+        "KL の重みを"
+        "学習全体で 0 から本来の値まで上げるので、短い学習でも潰れません。",
         "train.beta": "β",
         "train.beta_info": "KL 項の重み（目的関数 beta）。1 は VAE。β が大きいほど、使う潜在変数は少なく、"
-                           "しかしきれいに分かれます。",
+        "しかしきれいに分かれます。",
         "train.capacity": "C_max（nats）",
         "train.capacity_info": "学習の終わりに符号が運べる情報量（目的関数 capacity）。",
         "train.steps": "学習ステップ数",
         "train.precision": "数値精度",
         "train.precision_info": "auto: ハードウェアが bf16 をネイティブに計算できる場合（GPU、または AVX512-BF16・AMX・"
-                                "Arm BF16 を持つ CPU）は bf16、それ以外は fp32。"
-                                "実際に使った精度は状態欄に表示されます。",
+        "Arm BF16 を持つ CPU）は bf16、それ以外は fp32。"
+        "実際に使った精度は状態欄に表示されます。",
         "train.steps_info": "1 ステップは 64 枚の画像。CPU では最大 2,000（数分）、GPU では最大 20,000。",
         "train.start": "学習開始",
         "train.cancel": "中止",
@@ -129,8 +129,13 @@ def check_request(objective, beta, capacity_max, steps, precision="auto") -> dic
     capacity_max = check_number(capacity_max, "C_max", *CAPACITY_RANGE)
     steps = check_number(steps, step_budget_name(), 1, max_steps(), integer=True)
     precision = check_choice(precision, PRECISIONS, "precision")
-    return {"objective": objective, "beta": beta, "capacity_max": capacity_max, "steps": steps,
-            "precision": resolve_precision(precision, resolve_device("auto"))}
+    return {
+        "objective": objective,
+        "beta": beta,
+        "capacity_max": capacity_max,
+        "steps": steps,
+        "precision": resolve_precision(precision, resolve_device("auto")),
+    }
 
 
 def run_training(settings: dict, on_step, cancelled) -> tuple:
@@ -140,9 +145,14 @@ def run_training(settings: dict, on_step, cancelled) -> tuple:
     """
     device = resolve_device("auto")
     torch.manual_seed(0)
-    model = build_model("beta_vae", objective=settings["objective"], beta=settings["beta"],
-                        capacity_max=settings["capacity_max"], capacity_steps=settings["steps"],
-                        kl_warmup_steps=settings["steps"])
+    model = build_model(
+        "beta_vae",
+        objective=settings["objective"],
+        beta=settings["beta"],
+        capacity_max=settings["capacity_max"],
+        capacity_steps=settings["steps"],
+        kl_warmup_steps=settings["steps"],
+    )
 
     def callback(step, row):
         if cancelled():
@@ -150,9 +160,17 @@ def run_training(settings: dict, on_step, cancelled) -> tuple:
         on_step(step, row)
 
     log_every = max(1, settings["steps"] // 100)
-    result = train(model, ProceduralDSprites(), steps=settings["steps"], batch_size=BATCH_SIZE, device=device,
-                   precision=settings.get("precision", "auto"), progress=False, log_every=log_every,
-                   callback=callback)
+    result = train(
+        model,
+        ProceduralDSprites(),
+        steps=settings["steps"],
+        batch_size=BATCH_SIZE,
+        device=device,
+        precision=settings.get("precision", "auto"),
+        progress=False,
+        log_every=log_every,
+        callback=callback,
+    )
     traversal = traverse(result.model.cpu(), reference_batch()["x"][:256], steps=8)
     where = f"{device} ({settings.get('precision', 'auto')})"
     return traversal_grid(traversal), traversal.activity, result.history, result.wall_time_s, where
@@ -196,8 +214,9 @@ def curves(history: list, total: int) -> tuple:
     return recon, kl
 
 
-def train_model(objective, beta, capacity_max, steps, precision="auto", request: gr.Request = None,
-                progress=gr.Progress()):
+def train_model(
+    objective, beta, capacity_max, steps, precision="auto", request: gr.Request = None, progress=gr.Progress()
+):
     """Check the settings, train, and stream (status, reconstruction curve, KL curve, KL bars, traversal).
 
     The curves grow as the run goes; a cancelled run keeps what was drawn and says where it stopped.
@@ -226,8 +245,10 @@ def train_model(objective, beta, capacity_max, steps, precision="auto", request:
         JOBS.finish(session)
     grid, kl_per_latent, history, seconds, device = value
     last = history[-1]
-    status = (f"{total} steps on {device} in {seconds:.0f} s: loss {last['loss']:.1f}, "
-              f"reconstruction {last['recon']:.1f}, KL {last['kl']:.2f} nats")
+    status = (
+        f"{total} steps on {device} in {seconds:.0f} s: loss {last['loss']:.1f}, "
+        f"reconstruction {last['recon']:.1f}, KL {last['kl']:.2f} nats"
+    )
     yield status, *curves(history, total), kl_bars(kl_per_latent), image_file(grid)
 
 
@@ -245,33 +266,73 @@ def build(demo: gr.Blocks, cache) -> None:
         gr.Markdown(t("train.intro"))
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
-                objective = gr.Radio(list(OBJECTIVES), value="beta", label=t("train.objective"),
-                                     info=t("train.objective_info"))
+                objective = gr.Radio(
+                    list(OBJECTIVES), value="beta", label=t("train.objective"), info=t("train.objective_info")
+                )
                 beta = gr.Slider(*BETA_RANGE, value=4.0, step=0.5, label=t("train.beta"), info=t("train.beta_info"))
-                capacity_max = gr.Slider(*CAPACITY_RANGE, value=25.0, step=1.0, label=t("train.capacity"),
-                                         info=t("train.capacity_info"))
-                steps = gr.Number(value=min(DEFAULT_STEPS, cap), precision=0, minimum=1, maximum=cap,
-                                  elem_id="train-steps", label=t("train.steps"), info=t("train.steps_info"))
-                precision = gr.Radio(list(PRECISIONS), value="auto", label=t("train.precision"),
-                                     info=t("train.precision_info"))
+                capacity_max = gr.Slider(
+                    *CAPACITY_RANGE, value=25.0, step=1.0, label=t("train.capacity"), info=t("train.capacity_info")
+                )
+                steps = gr.Number(
+                    value=min(DEFAULT_STEPS, cap),
+                    precision=0,
+                    minimum=1,
+                    maximum=cap,
+                    elem_id="train-steps",
+                    label=t("train.steps"),
+                    info=t("train.steps_info"),
+                )
+                precision = gr.Radio(
+                    list(PRECISIONS), value="auto", label=t("train.precision"), info=t("train.precision_info")
+                )
                 with gr.Row():
                     start = gr.Button(t("train.start"), variant="primary", elem_id="train-start")
                     cancel = gr.Button(t("train.cancel"), variant="stop", elem_id="train-cancel")
                 status = gr.Textbox(label=t("train.status"), interactive=False, elem_id="train-status")
             with gr.Column(scale=2, min_width=400):
                 with gr.Row():
-                    recon_curve = gr.LinePlot(x="step", y="value", color="term", label=t("train.recon_curve"),
-                                              x_title="step", y_title="nats", height=240, elem_id="train-recon-curve")
-                    kl_curve = gr.LinePlot(x="step", y="value", color="term", label=t("train.kl_curve"),
-                                           x_title="step", y_title="nats", height=240, elem_id="train-kl-curve",
-                                           color_map={"KL": "#1f77b4", "C(t)": "#000000"})
-                kl_bars_plot = gr.BarPlot(x="latent", y="kl", color="state", label=t("train.kl_bars"),
-                                          x_title="latent", y_title="KL (nats)", height=220, elem_id="train-kl-bars",
-                                          color_map={ACTIVE: "#1f77b4", OFF: "#a0a0a0"})
+                    recon_curve = gr.LinePlot(
+                        x="step",
+                        y="value",
+                        color="term",
+                        label=t("train.recon_curve"),
+                        x_title="step",
+                        y_title="nats",
+                        height=240,
+                        elem_id="train-recon-curve",
+                    )
+                    kl_curve = gr.LinePlot(
+                        x="step",
+                        y="value",
+                        color="term",
+                        label=t("train.kl_curve"),
+                        x_title="step",
+                        y_title="nats",
+                        height=240,
+                        elem_id="train-kl-curve",
+                        color_map={"KL": "#1f77b4", "C(t)": "#000000"},
+                    )
+                kl_bars_plot = gr.BarPlot(
+                    x="latent",
+                    y="kl",
+                    color="state",
+                    label=t("train.kl_bars"),
+                    x_title="latent",
+                    y_title="KL (nats)",
+                    height=220,
+                    elem_id="train-kl-bars",
+                    color_map={ACTIVE: "#1f77b4", OFF: "#a0a0a0"},
+                )
                 gr.Markdown(t("train.result"))  # as text: an image label would cover the row names
                 result = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"], format="png")
-        job = start.click(user_errors(train_model), [objective, beta, capacity_max, steps, precision],
-                          [status, recon_curve, kl_curve, kl_bars_plot, result],
-                          preprocess=False, concurrency_limit=1, concurrency_id="training", api_name="train",
-                          show_progress_on=[result])  # the bar sits where the traversal will come, not on the curves
+        job = start.click(
+            user_errors(train_model),
+            [objective, beta, capacity_max, steps, precision],
+            [status, recon_curve, kl_curve, kl_bars_plot, result],
+            preprocess=False,
+            concurrency_limit=1,
+            concurrency_id="training",
+            api_name="train",
+            show_progress_on=[result],
+        )  # the bar sits where the traversal will come, not on the curves
         cancel.click(cancel_training, None, status, cancels=[job], queue=False, api_name="cancel")

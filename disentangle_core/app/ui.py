@@ -53,6 +53,7 @@ def user_errors(fn):
     A generator callback (one that streams updates) keeps streaming: its errors are caught as it runs.
     """
     if inspect.isgeneratorfunction(fn):
+
         @functools.wraps(fn)
         def streaming(*args, **kwargs):
             try:
@@ -73,26 +74,39 @@ def user_errors(fn):
 
 
 APP_TEXT = {
-    "en": {"app.header": "# Feature disentanglement, hands on\nA tab per family of models: turn one latent of a "
-                         "VAE at a time and dial β from entangled to disentangled (dSprites), move InfoGAN's and "
-                         "JointVAE's codes and read a digit you draw, put one face's glasses or beard on another, "
-                         "and recognise classes never seen in training from their attributes; then train your own "
-                         "β-VAE. (The page follows your browser's language: English or Japanese.)"},
-    "ja": {"app.header": "# 特徴のもつれを解く：触って学ぶ\nモデルのファミリーごとのタブで："
-                         "VAE の潜在変数を一つずつ動かし、β のダイヤルでもつれた表現からもつれの解けた表現へ"
-                         "（dSprites）、InfoGAN と JointVAE のコードを動かして自分で描いた数字を読ませ、"
-                         "ある顔の眼鏡や髭を別の顔に移し、学習で一度も見ていないクラスを属性から認識します。"
-                         "最後に自分の β-VAE を学習してみましょう。"
-                         "（表示言語はブラウザーの言語設定に従います：英語または日本語）"},
+    "en": {
+        "app.header": "# Feature disentanglement, hands on\nA tab per family of models: turn one latent of a "
+        "VAE at a time and dial β from entangled to disentangled (dSprites), move InfoGAN's and "
+        "JointVAE's codes and read a digit you draw, put one face's glasses or beard on another, "
+        "and recognise classes never seen in training from their attributes; then train your own "
+        "β-VAE. (The page follows your browser's language: English or Japanese.)"
+    },
+    "ja": {
+        "app.header": "# 特徴のもつれを解く：触って学ぶ\nモデルのファミリーごとのタブで："
+        "VAE の潜在変数を一つずつ動かし、β のダイヤルでもつれた表現からもつれの解けた表現へ"
+        "（dSprites）、InfoGAN と JointVAE のコードを動かして自分で描いた数字を読ませ、"
+        "ある顔の眼鏡や髭を別の顔に移し、学習で一度も見ていないクラスを属性から認識します。"
+        "最後に自分の β-VAE を学習してみましょう。"
+        "（表示言語はブラウザーの言語設定に従います：英語または日本語）"
+    },
 }
 
 # System fonts only: the default theme would fetch its fonts from Google, and the app makes no requests.
-THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
-                          font_mono=["ui-monospace", "Consolas", "monospace"])
+THEME = gr.themes.Default(
+    font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "Consolas", "monospace"]
+)
 
 
 def launch_options(i18n: gr.I18n) -> dict:
     """``demo.launch`` settings: offline (no share link, no analytics, no monitoring), translated."""
-    return {"i18n": i18n, "theme": THEME, "share": False, "ssr_mode": False, "mcp_server": False,
-            "enable_monitoring": False, "show_error": False, "footer_links": ["api"],
-            "max_file_size": MAX_UPLOAD_BYTES}  # the server refuses bigger uploads before storing them
+    return {
+        "i18n": i18n,
+        "theme": THEME,
+        "share": False,
+        "ssr_mode": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "show_error": False,
+        "footer_links": ["api"],
+        "max_file_size": MAX_UPLOAD_BYTES,
+    }  # the server refuses bigger uploads before storing them

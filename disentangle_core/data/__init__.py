@@ -2,6 +2,8 @@
 
 import inspect
 
+from .celeba import CelebAFaces
+from .digits import MNISTDigits, ProceduralDigits, find_idx_files, heldout_sample, read_idx
 from .dsprites import (
     FACTOR_NAMES,
     FACTOR_SIZES,
@@ -12,8 +14,6 @@ from .dsprites import (
     index_to_classes,
     render_sprites,
 )
-from .celeba import CelebAFaces
-from .digits import MNISTDigits, ProceduralDigits, find_idx_files, heldout_sample, read_idx
 from .faces import ProceduralFaces
 from .gzsl import GZSLFeatures, load_xlsa17
 
@@ -38,13 +38,19 @@ __all__ = [
     "make_dataset",
 ]
 
-DATASETS = {"dsprites": ProceduralDSprites, "dsprites_npz": DSpritesNPZ, "mnist": MNISTDigits,
-            "digits": ProceduralDigits, "gzsl": GZSLFeatures, "faces": ProceduralFaces,
-            "celeba": CelebAFaces}
+DATASETS = {
+    "dsprites": ProceduralDSprites,
+    "dsprites_npz": DSpritesNPZ,
+    "mnist": MNISTDigits,
+    "digits": ProceduralDigits,
+    "gzsl": GZSLFeatures,
+    "faces": ProceduralFaces,
+    "celeba": CelebAFaces,
+}
 
 
 def make_dataset(name: str, **kwargs):
-    """Build a dataset by name (``dsprites`` and ``gzsl`` are procedural and need no download); unknown options are errors."""
+    """Build a dataset by name (``dsprites`` and ``gzsl`` are procedural, no download); unknown options are errors."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from: {', '.join(DATASETS)}")
     accepted = inspect.signature(DATASETS[name]).parameters

@@ -32,8 +32,10 @@ SPLITS = {"train": 0, "valid": 1, "val": 1, "test": 2}  # list_eval_partition.tx
 COLUMNS = {"glasses": ("Eyeglasses",), "beard": ("Male", "5_o_Clock_Shadow", "Mustache", "Goatee", "No_Beard")}
 DOMAINS = {
     "glasses": {"a": "without eyeglasses (Eyeglasses = -1)", "b": "with eyeglasses (Eyeglasses = 1)"},
-    "beard": {"a": "clean-shaven men (Male and No_Beard, without 5_o_Clock_Shadow, Mustache or Goatee)",
-              "b": "bearded men (Male without 5_o_Clock_Shadow, with Mustache, Goatee or not No_Beard)"},
+    "beard": {
+        "a": "clean-shaven men (Male and No_Beard, without 5_o_Clock_Shadow, Mustache or Goatee)",
+        "b": "bearded men (Male without 5_o_Clock_Shadow, with Mustache, Goatee or not No_Beard)",
+    },
 }
 
 
@@ -58,8 +60,10 @@ def read_attributes(path: Path, columns) -> dict[str, tuple[bool, ...]]:
     names = lines[1].split() if len(lines) > 1 else []
     missing = [c for c in columns if c not in names]
     if missing:
-        raise ValueError(f"line 2 of {path} lacks the attribute column {missing[0]!r}; it must name CelebA's 40 "
-                         f"attributes ({', '.join(columns)} among them)")
+        raise ValueError(
+            f"line 2 of {path} lacks the attribute column {missing[0]!r}; it must name CelebA's 40 "
+            f"attributes ({', '.join(columns)} among them)"
+        )
     where = [names.index(c) for c in columns]
     rows = {}
     for number, line in enumerate(lines[2:], start=3):
@@ -68,8 +72,10 @@ def read_attributes(path: Path, columns) -> dict[str, tuple[bool, ...]]:
             continue
         values = fields[1:]
         if len(values) != len(names):
-            raise ValueError(f"line {number} of {path} has {len(values)} attribute values; expected {len(names)}, "
-                             "one per name on line 2")
+            raise ValueError(
+                f"line {number} of {path} has {len(values)} attribute values; expected {len(names)}, "
+                "one per name on line 2"
+            )
         if not set(values) <= {"1", "-1"}:
             bad = next(v for v in values if v not in ("1", "-1"))
             raise ValueError(f"line {number} of {path} holds the value {bad!r}; attribute values are 1 or -1")
@@ -88,19 +94,25 @@ def read_partition(path: Path, known) -> dict[str, int]:
             if not fields:
                 continue
             if len(fields) != 2:
-                raise ValueError(f"line {number} of {path} has {len(fields)} fields; expected a file name and "
-                                 "its partition (0 train, 1 valid, 2 test)")
+                raise ValueError(
+                    f"line {number} of {path} has {len(fields)} fields; expected a file name and "
+                    "its partition (0 train, 1 valid, 2 test)"
+                )
             name, code = fields
             if code not in ("0", "1", "2"):
-                raise ValueError(f"line {number} of {path} gives partition {code!r} to {name}; expected 0 (train), "
-                                 "1 (valid) or 2 (test)")
+                raise ValueError(
+                    f"line {number} of {path} gives partition {code!r} to {name}; expected 0 (train), "
+                    "1 (valid) or 2 (test)"
+                )
             if name not in known:
                 raise ValueError(f"line {number} of {path} names {name}, which {ATTRIBUTE_FILE} does not list")
             partition[name] = int(code)
     if len(partition) != len(known):
         first = next(name for name in known if name not in partition)
-        raise ValueError(f"{path} gives no partition to {len(known) - len(partition)} of the {len(known)} images of "
-                         f"{ATTRIBUTE_FILE} (the first: {first})")
+        raise ValueError(
+            f"{path} gives no partition to {len(known) - len(partition)} of the {len(known)} images of "
+            f"{ATTRIBUTE_FILE} (the first: {first})"
+        )
     return partition
 
 
@@ -113,11 +125,15 @@ def find_celeba(data_dir) -> Path:
         if (folder / ATTRIBUTE_FILE).is_file():
             for needed in (folder / PARTITION_FILE, folder / IMAGE_FOLDER):
                 if not needed.exists():
-                    raise FileNotFoundError(f"{needed} not found; a CelebA folder holds {ATTRIBUTE_FILE}, "
-                                            f"{PARTITION_FILE} and {IMAGE_FOLDER}/")
+                    raise FileNotFoundError(
+                        f"{needed} not found; a CelebA folder holds {ATTRIBUTE_FILE}, "
+                        f"{PARTITION_FILE} and {IMAGE_FOLDER}/"
+                    )
             return folder
-    raise FileNotFoundError(f"no {ATTRIBUTE_FILE} in {root / 'celeba'} or {root}; pass --data-dir with the folder "
-                            "holding celeba/ (torchvision's layout) or the celeba folder itself")
+    raise FileNotFoundError(
+        f"no {ATTRIBUTE_FILE} in {root / 'celeba'} or {root}; pass --data-dir with the folder "
+        "holding celeba/ (torchvision's layout) or the celeba folder itself"
+    )
 
 
 def load_image(path: Path, image_size: int) -> torch.Tensor:
@@ -153,8 +169,14 @@ class CelebAFaces:
 
     name = "celeba"
 
-    def __init__(self, data_dir=None, attribute: str = "glasses", split: str = "train", image_size: int = 64,
-                 device: str | torch.device = "cpu"):
+    def __init__(
+        self,
+        data_dir=None,
+        attribute: str = "glasses",
+        split: str = "train",
+        image_size: int = 64,
+        device: str | torch.device = "cpu",
+    ):
         check_attribute(attribute)
         if split not in SPLITS:
             raise ValueError(f"unknown CelebA split {split!r}; choose from: {', '.join(SPLITS)}")
@@ -163,8 +185,10 @@ class CelebAFaces:
         if not isinstance(image_size, int) or not 1 <= image_size <= CROP:
             raise ValueError(f"image_size must be an integer from 1 to {CROP} (the crop), got {image_size!r}")
         if data_dir is None:
-            raise ValueError("CelebA must be given with --data-dir (data_dir=), the folder holding celeba/ in "
-                             "torchvision's layout; the procedural 'faces' dataset needs none")
+            raise ValueError(
+                "CelebA must be given with --data-dir (data_dir=), the folder holding celeba/ in "
+                "torchvision's layout; the procedural 'faces' dataset needs none"
+            )
         self.folder = find_celeba(data_dir)
         self.attribute, self.split, self.image_size = attribute, split, image_size
         self.image_shape = (3, image_size, image_size)
@@ -180,8 +204,10 @@ class CelebAFaces:
                 self.files[domain].append(filename)
         for domain, names in self.files.items():
             if not names:
-                raise ValueError(f"{attribute_path} has no images of domain {domain.upper()}, "
-                                 f"{DOMAINS[attribute][domain]}, in the {split!r} split")
+                raise ValueError(
+                    f"{attribute_path} has no images of domain {domain.upper()}, "
+                    f"{DOMAINS[attribute][domain]}, in the {split!r} split"
+                )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -190,7 +216,7 @@ class CelebAFaces:
     def __len__(self) -> int:
         return sum(self.counts.values())
 
-    def to(self, device) -> "CelebAFaces":
+    def to(self, device) -> CelebAFaces:
         self.device = torch.device(device)
         return self
 
@@ -201,8 +227,10 @@ class CelebAFaces:
         names = self.files[domain]
         indices = [int(i) for i in indices]
         if any(not 0 <= i < len(names) for i in indices):
-            raise ValueError(f"domain {domain.upper()} of the {self.split!r} split has {len(names)} images; "
-                             f"indices must lie in 0..{len(names) - 1}")
+            raise ValueError(
+                f"domain {domain.upper()} of the {self.split!r} split has {len(names)} images; "
+                f"indices must lie in 0..{len(names) - 1}"
+            )
         paths = [self.folder / IMAGE_FOLDER / names[i] for i in indices]
         return torch.stack([load_image(p, self.image_size) for p in paths]).to(self.device)
 

@@ -28,10 +28,14 @@ FONTS = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono")
 
 # The ground-truth factors, their units and the ranges they are drawn from (uniformly).
 FACTOR_NAMES = ("slant", "rotation", "width", "scale", "dx", "dy")
-FACTOR_UNITS = ("shear tan (x += slant * height above centre; > 0 leans right)",
-                "degrees (> 0 turns counter-clockwise)",
-                "pixels of dilation on each side of the stroke (< 0 erodes)",
-                "factor on the 20-pixel glyph box", "pixels (> 0 moves right)", "pixels (> 0 moves down)")
+FACTOR_UNITS = (
+    "shear tan (x += slant * height above centre; > 0 leans right)",
+    "degrees (> 0 turns counter-clockwise)",
+    "pixels of dilation on each side of the stroke (< 0 erodes)",
+    "factor on the 20-pixel glyph box",
+    "pixels (> 0 moves right)",
+    "pixels (> 0 moves down)",
+)
 FACTOR_RANGES = ((-0.4, 0.4), (-15.0, 15.0), (-0.3, 1.2), (0.8, 1.1), (-2.0, 2.0), (-2.0, 2.0))
 NEUTRAL = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # upright, unchanged stroke, 20-pixel box, centred
 

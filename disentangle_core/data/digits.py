@@ -57,8 +57,10 @@ def read_idx(path) -> np.ndarray:
         raise ValueError(f"{path} is empty or truncated: an IDX file starts with a 4-byte magic number")
     magic = int.from_bytes(data[:4], "big")
     if magic not in (IDX_IMAGES, IDX_LABELS):
-        raise ValueError(f"{path} is not an MNIST IDX file: its first 4 bytes should be the magic number "
-                         f"{IDX_IMAGES} (images) or {IDX_LABELS} (labels), got {magic}")
+        raise ValueError(
+            f"{path} is not an MNIST IDX file: its first 4 bytes should be the magic number "
+            f"{IDX_IMAGES} (images) or {IDX_LABELS} (labels), got {magic}"
+        )
     ndim = magic & 0xFF  # 3 for images, 1 for labels
     header = 4 + 4 * ndim
     if len(data) < header:
@@ -66,8 +68,10 @@ def read_idx(path) -> np.ndarray:
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected, found = int(np.prod(shape)), len(data) - header
     if found != expected:
-        raise ValueError(f"{path} is truncated or corrupt: its header promises {expected} bytes of data "
-                         f"(shape {shape}) but it holds {found}")
+        raise ValueError(
+            f"{path} is truncated or corrupt: its header promises {expected} bytes of data "
+            f"(shape {shape}) but it holds {found}"
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape).copy()  # a writable copy
 
 
@@ -86,7 +90,9 @@ def find_idx_files(data_dir) -> list[tuple[Path, Path]]:
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise FileNotFoundError(f"digits folder not found: {data_dir}; pass --data-dir with a folder of MNIST IDX files")
+        raise FileNotFoundError(
+            f"digits folder not found: {data_dir}; pass --data-dir with a folder of MNIST IDX files"
+        )
     for folder in (data_dir, data_dir / "MNIST" / "raw", data_dir / "raw"):
         if not folder.is_dir():
             continue
@@ -101,18 +107,23 @@ def find_idx_files(data_dir) -> list[tuple[Path, Path]]:
         for tag, other in ((IMAGES_TAG, LABELS_TAG), (LABELS_TAG, IMAGES_TAG)):
             for prefix, path in found[tag].items():
                 if prefix not in found[other]:
-                    raise FileNotFoundError(f"{path} has no matching {other} file in {folder} "
-                                            f"(expected a name starting {prefix + '-' if prefix else ''}{other})")
+                    raise FileNotFoundError(
+                        f"{path} has no matching {other} file in {folder} "
+                        f"(expected a name starting {prefix + '-' if prefix else ''}{other})"
+                    )
         return [(found[IMAGES_TAG][p], found[LABELS_TAG][p]) for p in sorted(found[IMAGES_TAG])]
-    raise FileNotFoundError(f"no MNIST IDX files in {data_dir}: expected files named like "
-                            f"train-{IMAGES_TAG}(.gz) and train-{LABELS_TAG}(.gz), there or in MNIST/raw")
+    raise FileNotFoundError(
+        f"no MNIST IDX files in {data_dir}: expected files named like "
+        f"train-{IMAGES_TAG}(.gz) and train-{LABELS_TAG}(.gz), there or in MNIST/raw"
+    )
 
 
 def _default_data_dir() -> Path:
     if os.environ.get(DATA_DIR_ENV):
         return Path(os.environ[DATA_DIR_ENV])
-    raise FileNotFoundError(f"no MNIST folder given; pass --data-dir (data_dir=) with a folder of MNIST IDX "
-                            f"files, or set {DATA_DIR_ENV}")
+    raise FileNotFoundError(
+        f"no MNIST folder given; pass --data-dir (data_dir=) with a folder of MNIST IDX files, or set {DATA_DIR_ENV}"
+    )
 
 
 def load_pair(images_path, labels_path) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +159,9 @@ class MNISTDigits:
     image_shape = (1, IMAGE_SIZE, IMAGE_SIZE)
     num_classes = NUM_CLASSES
 
-    def __init__(self, data_dir=None, split: str = "train", heldout: int | None = None, device: str | torch.device = "cpu"):
+    def __init__(
+        self, data_dir=None, split: str = "train", heldout: int | None = None, device: str | torch.device = "cpu"
+    ):
         if split not in SPLITS:
             raise ValueError(f"unknown digits split {split!r}; choose from: {', '.join(SPLITS)}")
         self.data_dir = Path(data_dir) if data_dir is not None else _default_data_dir()
@@ -159,22 +172,31 @@ class MNISTDigits:
             role = _role(pairs[0][0])
             if heldout is not None:  # one pair cut in two: its last ``heldout`` digits are the test split
                 if split != "all" and not 0 < heldout < len(images):
-                    raise ValueError(f"heldout must be between 1 and {len(images) - 1} for the {len(images)} "
-                                     f"digits of {pairs[0][0]}, got {heldout}")
-                cut = {"train": slice(0, len(images) - heldout), "test": slice(len(images) - heldout, None),
-                       "all": slice(None)}[split]
+                    raise ValueError(
+                        f"heldout must be between 1 and {len(images) - 1} for the {len(images)} "
+                        f"digits of {pairs[0][0]}, got {heldout}"
+                    )
+                cut = {
+                    "train": slice(0, len(images) - heldout),
+                    "test": slice(len(images) - heldout, None),
+                    "all": slice(None),
+                }[split]
             elif split in ("all", role):  # a train pair is all training digits, a test pair all test digits
                 cut = slice(None)
             else:
-                raise ValueError(f"{self.data_dir} holds only {role} digits ({pairs[0][0].name}), no {split} "
-                                 f"split; pass a folder with a {split} pair, or heldout=N to cut one pair in two")
+                raise ValueError(
+                    f"{self.data_dir} holds only {role} digits ({pairs[0][0].name}), no {split} "
+                    f"split; pass a folder with a {split} pair, or heldout=N to cut one pair in two"
+                )
             images, labels, self.files = images[cut], labels[cut], list(pairs[0])
         else:
             roles = {_role(pair[0]): pair for pair in pairs}
             if len(pairs) != 2 or set(roles) != {"train", "test"}:
                 names = ", ".join(pair[0].name for pair in pairs)
-                raise ValueError(f"{self.data_dir} holds {len(pairs)} pairs of IDX files ({names}); expected one "
-                                 "pair, or one train and one t10k/test pair")
+                raise ValueError(
+                    f"{self.data_dir} holds {len(pairs)} pairs of IDX files ({names}); expected one "
+                    "pair, or one train and one t10k/test pair"
+                )
             chosen = [roles["train"], roles["test"]] if split == "all" else [roles[split]]
             loaded = [load_pair(*pair) for pair in chosen]
             images = np.concatenate([im for im, _ in loaded])
@@ -184,7 +206,7 @@ class MNISTDigits:
         self.images = torch.from_numpy(images).to(self.device)  # (N, 28, 28) uint8
         self.labels = torch.from_numpy(labels.astype(np.int64)).to(self.device)  # (N,) int64
 
-    def to(self, device) -> "MNISTDigits":
+    def to(self, device) -> MNISTDigits:
         self.device = torch.device(device)
         self.images, self.labels = self.images.to(self.device), self.labels.to(self.device)
         return self
@@ -228,7 +250,7 @@ class ProceduralDigits:
         self.device = torch.device(device)
         self.bank = digit_fonts.glyph_bank(self.font_names).to(self.device)  # (fonts * 10, 1, 112, 112)
 
-    def to(self, device) -> "ProceduralDigits":
+    def to(self, device) -> ProceduralDigits:
         self.device = torch.device(device)
         self.bank = self.bank.to(self.device)
         return self
@@ -243,8 +265,10 @@ class ProceduralDigits:
         labels = torch.as_tensor(labels, device=self.device).long()
         factors = torch.as_tensor(factors, device=self.device)
         if factors.ndim != 2 or factors.shape[1] != len(self.factor_names) or len(factors) != len(labels):
-            raise ValueError(f"factors must be ({len(labels)}, {len(self.factor_names)}) for {len(labels)} labels "
-                             f"(columns {', '.join(self.factor_names)}), got {tuple(factors.shape)}")
+            raise ValueError(
+                f"factors must be ({len(labels)}, {len(self.factor_names)}) for {len(labels)} labels "
+                f"(columns {', '.join(self.factor_names)}), got {tuple(factors.shape)}"
+            )
         if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
             raise ValueError(f"digit labels must lie in 0..{NUM_CLASSES - 1}")
         fonts = torch.zeros_like(labels) if fonts is None else torch.as_tensor(fonts, device=self.device).long()
@@ -270,8 +294,12 @@ def build_heldout_sample(data_dir=None, path=ASSETS_DIR / HELDOUT_SAMPLE, per_cl
     heldout = MNISTDigits(data_dir, split="test", heldout=2000)
     labels = heldout.labels.cpu().numpy()
     rows = np.concatenate([np.flatnonzero(labels == digit)[:per_class] for digit in range(NUM_CLASSES)])
-    np.savez_compressed(path, images=heldout.images.cpu().numpy()[rows], labels=labels[rows].astype(np.uint8),
-                        rows=rows.astype(np.int64))
+    np.savez_compressed(
+        path,
+        images=heldout.images.cpu().numpy()[rows],
+        labels=labels[rows].astype(np.uint8),
+        rows=rows.astype(np.int64),
+    )
     return Path(path)
 
 

@@ -40,6 +40,7 @@ _BANK_AT = (FACTOR_SIZES[4] - 1) - (_T_CENTRE - _CENTRE_MIN)  # 27
 _BANK = _BANK_AT + IMAGE_SIZE + (_T_CENTRE - _CENTRE_MIN)  # 95
 _ORIGIN = _BANK_AT + _T_CENTRE - _CENTRE_MIN  # 31
 
+
 def factor_values(name: str) -> torch.Tensor:
     """The real-valued grid of one factor, as in the official file's ``latents_values``."""
     grids = {
@@ -98,7 +99,9 @@ def render_sprites_exact(classes: torch.Tensor) -> torch.Tensor:
     classes = classes.long()
     value = lambda i: factor_values(FACTOR_NAMES[i]).to(classes.device)[classes[:, i]][:, None, None]
     centre = lambda i: (_CENTRE_MIN + classes[:, i] + 0.5).float()[:, None, None]
-    return _draw(classes[:, 0][:, None, None], value(1), value(2), centre(3), centre(4), IMAGE_SIZE).unsqueeze(1).float()
+    return (
+        _draw(classes[:, 0][:, None, None], value(1), value(2), centre(3), centre(4), IMAGE_SIZE).unsqueeze(1).float()
+    )
 
 
 _BANK_CACHE: dict = {}
@@ -152,7 +155,7 @@ class ProceduralDSprites:
     def __init__(self, device: str | torch.device = "cpu"):
         self.device = torch.device(device)
 
-    def to(self, device) -> "ProceduralDSprites":
+    def to(self, device) -> ProceduralDSprites:
         self.device = torch.device(device)
         return self
 

@@ -25,14 +25,44 @@ from .drawing import blend, cover, hsv, over, pick, segment, superellipse
 
 IMAGE_SIZE = 64
 ATTRIBUTES = ("glasses", "beard")
-IDENTITY_FACTORS = ("skin", "face_width", "face_height", "face_squareness", "jaw", "centre_x", "centre_y",
-                    "hair_style", "hair_colour", "hair_length", "eye_spacing", "eye_height", "eye_size",
-                    "iris_colour", "brow_thickness", "brow_raise", "brow_tilt", "nose_length", "nose_width",
-                    "mouth_width", "mouth_smile", "mouth_thickness", "background_hue", "background_value",
-                    "background_saturation", "lip_colour")
+IDENTITY_FACTORS = (
+    "skin",
+    "face_width",
+    "face_height",
+    "face_squareness",
+    "jaw",
+    "centre_x",
+    "centre_y",
+    "hair_style",
+    "hair_colour",
+    "hair_length",
+    "eye_spacing",
+    "eye_height",
+    "eye_size",
+    "iris_colour",
+    "brow_thickness",
+    "brow_raise",
+    "brow_tilt",
+    "nose_length",
+    "nose_width",
+    "mouth_width",
+    "mouth_smile",
+    "mouth_thickness",
+    "background_hue",
+    "background_value",
+    "background_saturation",
+    "lip_colour",
+)
 ATTRIBUTE_FACTORS = {
-    "glasses": ("frame_shape", "lens_aspect", "lens_size", "frame_thickness", "frame_colour", "lens_tint",
-                "tint_colour"),
+    "glasses": (
+        "frame_shape",
+        "lens_aspect",
+        "lens_size",
+        "frame_thickness",
+        "frame_colour",
+        "lens_tint",
+        "tint_colour",
+    ),
     "beard": ("beard_style", "beard_colour", "beard_density", "beard_length", "strand_phase"),
 }
 HAIR_STYLES = ("bald", "short", "long", "fringe")
@@ -44,15 +74,31 @@ CACHE_ENV = "DISENTANGLE_FACES_CACHE"
 
 # palettes, light to dark (skin) and by name (hair, frames); factors in [0, 1] pick or blend entries
 SKIN = ((1.00, 0.87, 0.77), (0.95, 0.77, 0.62), (0.80, 0.59, 0.43), (0.58, 0.40, 0.28), (0.38, 0.25, 0.17))
-HAIR = ((0.08, 0.07, 0.07), (0.28, 0.18, 0.10), (0.50, 0.33, 0.18), (0.86, 0.72, 0.45), (0.66, 0.27, 0.12),
-        (0.70, 0.70, 0.72))  # black, dark brown, brown, blonde, red, grey
-FRAMES = ((0.05, 0.05, 0.05), (0.80, 0.62, 0.20), (0.75, 0.10, 0.12), (0.12, 0.25, 0.75), (0.45, 0.25, 0.10),
-          (0.78, 0.80, 0.84), (0.10, 0.55, 0.35))  # black, gold, red, blue, tortoise, silver, green
+HAIR = (
+    (0.08, 0.07, 0.07),
+    (0.28, 0.18, 0.10),
+    (0.50, 0.33, 0.18),
+    (0.86, 0.72, 0.45),
+    (0.66, 0.27, 0.12),
+    (0.70, 0.70, 0.72),
+)  # black, dark brown, brown, blonde, red, grey
+FRAMES = (
+    (0.05, 0.05, 0.05),
+    (0.80, 0.62, 0.20),
+    (0.75, 0.10, 0.12),
+    (0.12, 0.25, 0.75),
+    (0.45, 0.25, 0.10),
+    (0.78, 0.80, 0.84),
+    (0.10, 0.55, 0.35),
+)  # black, gold, red, blue, tortoise, silver, green
 TINTS = ((0.15, 0.15, 0.18), (0.40, 0.25, 0.10), (0.15, 0.30, 0.55))  # grey, brown, blue lenses
 
 
 def cache_dir() -> Path:
-    """Where results computed from the faces are kept: ``$DISENTANGLE_FACES_CACHE`` or ``~/.cache/disentangle_core/faces``."""
+    """Where results computed from the faces are kept.
+
+    ``$DISENTANGLE_FACES_CACHE``, else ``~/.cache/disentangle_core/faces``.
+    """
     root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "disentangle_core" / "faces"
     return Path(root) / f"v{VERSION}"
 
@@ -82,8 +128,16 @@ def _geometry(f: dict, n: int, device) -> dict:
     eye_y = cy - ry * (0.12 + 0.12 * g["eye_height"])
     eye_dx = 4.8 + 2.6 * g["eye_spacing"]
     mouth_y = cy + ry * (0.48 + 0.1 * g["face_height"])
-    return {"cx": cx, "cy": cy, "rx": rx, "ry": ry, "eye_y": eye_y, "eye_dx": eye_dx, "mouth_y": mouth_y,
-            "mouth_w": 3.5 + 2.5 * g["mouth_width"]}
+    return {
+        "cx": cx,
+        "cy": cy,
+        "rx": rx,
+        "ry": ry,
+        "eye_y": eye_y,
+        "eye_dx": eye_dx,
+        "mouth_y": mouth_y,
+        "mouth_w": 3.5 + 2.5 * g["mouth_width"],
+    }
 
 
 def _face_distance(px, py, geo, f) -> torch.Tensor:
@@ -95,8 +149,9 @@ def _face_distance(px, py, geo, f) -> torch.Tensor:
     return superellipse(px, py, geo["cx"], geo["cy"], rx, geo["ry"], p)
 
 
-def render_faces(identity: torch.Tensor, glasses: torch.Tensor | None = None,
-                 beard: torch.Tensor | None = None) -> torch.Tensor:
+def render_faces(
+    identity: torch.Tensor, glasses: torch.Tensor | None = None, beard: torch.Tensor | None = None
+) -> torch.Tensor:
     """Draw faces: identity (B, 26) factors, and optionally glasses (B, 7) and beard (B, 5) factors, all in
     [0, 1] (``identity_factors``, ``sample_attributes``); a row of NaN means "without". -> (B, 3, 64, 64)."""
     n, device = len(identity), identity.device
@@ -133,7 +188,9 @@ def render_faces(identity: torch.Tensor, glasses: torch.Tensor | None = None,
 
     # mouth: an arc (smile curvature), lips blended from skin towards red
     smile = (0.3 - f["mouth_smile"])[:, None, None] * 0.25  # < 0: the corners rise (a smile)
-    mouth_dist = (py - geo["mouth_y"] - smile * (px - cx).square()).abs() - (0.5 + 0.8 * f["mouth_thickness"])[:, None, None]
+    mouth_dist = (py - geo["mouth_y"] - smile * (px - cx).square()).abs() - (0.5 + 0.8 * f["mouth_thickness"])[
+        :, None, None
+    ]
     mouth = cover(torch.maximum(mouth_dist, (px - cx).abs() - geo["mouth_w"]))
     lips = skin * (0.55 + 0.2 * f["lip_colour"][:, None]) + torch.tensor([0.25, 0.0, 0.0], device=device)
     canvas = over(canvas, lips.clamp(0, 1), mouth)
@@ -184,10 +241,20 @@ def _draw_glasses(canvas, glasses, px, py, geo, f) -> torch.Tensor:
         frames = torch.maximum(frames, cover(d.abs() - half))
         # the arm runs from the lens's outer edge to the side of the face
         arm_x0, arm_x1 = lx + side * lens_rx, geo["cx"] + side * (geo["rx"] + 0.5)
-        frames = torch.maximum(frames, cover(segment(px, py, arm_x0, geo["eye_y"] - 0.5, arm_x1,
-                                                       geo["eye_y"] - 1.0) - half * 0.8))
-    bridge = segment(px, py, geo["cx"] - geo["eye_dx"] + lens_rx, geo["eye_y"] - lens_ry * 0.3,
-                      geo["cx"] + geo["eye_dx"] - lens_rx, geo["eye_y"] - lens_ry * 0.3) - half
+        frames = torch.maximum(
+            frames, cover(segment(px, py, arm_x0, geo["eye_y"] - 0.5, arm_x1, geo["eye_y"] - 1.0) - half * 0.8)
+        )
+    bridge = (
+        segment(
+            px,
+            py,
+            geo["cx"] - geo["eye_dx"] + lens_rx,
+            geo["eye_y"] - lens_ry * 0.3,
+            geo["cx"] + geo["eye_dx"] - lens_rx,
+            geo["eye_y"] - lens_ry * 0.3,
+        )
+        - half
+    )
     frames = torch.maximum(frames, cover(bridge))
     return over(canvas, frame_colour, frames * on)
 
@@ -202,16 +269,18 @@ def _draw_beard(canvas, beard, px, py, geo, face) -> torch.Tensor:
     full = torch.maximum(face - length, geo["cy"] + geo["ry"] * 0.12 - py)
     goatee = superellipse(px, py, cx, mouth_y + 3.0 + length * 0.4, mouth_w * 0.75, 2.5 + length * 0.6, 2.2)
     moustache = superellipse(px, py, cx, mouth_y - 2.0, mouth_w + 1.2, 1.4 + 0.25 * length, 2.5)
-    region = torch.where(style == 0, full, torch.where(style == 1, goatee, torch.where(
-        style == 2, moustache, torch.minimum(goatee, moustache))))
+    region = torch.where(
+        style == 0,
+        full,
+        torch.where(style == 1, goatee, torch.where(style == 2, moustache, torch.minimum(goatee, moustache))),
+    )
     colour = blend(HAIR, beard[:, 1].nan_to_num(0.0)) * 0.85  # a shade darker than the same hair
     strands = 0.85 + 0.15 * torch.sin(px * 2.1 + py * 0.7 + 6.3 * b["strand_phase"])  # a fixed hair texture
     alpha = cover(region) * (0.7 + 0.3 * b["beard_density"]) * strands * on
     return over(canvas, colour, alpha)
 
 
-def sample_attributes(attribute: str, n: int, generator: torch.Generator | None = None,
-                      device="cpu") -> torch.Tensor:
+def sample_attributes(attribute: str, n: int, generator: torch.Generator | None = None, device="cpu") -> torch.Tensor:
     """(n, k) factors of ``n`` fresh glasses or beards, uniform in [0, 1) (drawn on the CPU for reproducibility)."""
     check_attribute(attribute)
     return torch.rand(n, len(ATTRIBUTE_FACTORS[attribute]), generator=generator).to(device)
@@ -244,7 +313,7 @@ class ProceduralFaces:
             raise ValueError(f"unknown split {split!r}; choose from: train, test")
         self.attribute, self.split, self.device = attribute, split, torch.device(device)
 
-    def to(self, device) -> "ProceduralFaces":
+    def to(self, device) -> ProceduralFaces:
         self.device = torch.device(device)
         return self
 
@@ -278,6 +347,14 @@ class ProceduralFaces:
         x_a, x_b = self.draw(ids_a), self.draw(ids_b, attribute)
         transfer, removal = self.draw(ids_a, attribute), self.draw(ids_b)
         changed = lambda u, v: (u - v).abs().amax(1) > 1 / 255
-        return {"x_a": x_a, "x_b": x_b, "transfer": transfer, "removal": removal,
-                "mask_transfer": changed(transfer, x_a), "mask_removal": changed(x_b, removal),
-                "ids_a": ids_a, "ids_b": ids_b, "attribute": attribute}
+        return {
+            "x_a": x_a,
+            "x_b": x_b,
+            "transfer": transfer,
+            "removal": removal,
+            "mask_transfer": changed(transfer, x_a),
+            "mask_removal": changed(x_b, removal),
+            "ids_a": ids_a,
+            "ids_b": ids_b,
+            "attribute": attribute,
+        }

@@ -26,15 +26,18 @@ def _mat(path: Path) -> dict:
     from scipy.io import loadmat
 
     if not path.is_file():
-        raise FileNotFoundError(f"{path.name} not found in {path.parent}; an xlsa17 folder holds res101.mat "
-                                f"and att_splits.mat")
+        raise FileNotFoundError(
+            f"{path.name} not found in {path.parent}; an xlsa17 folder holds res101.mat and att_splits.mat"
+        )
     return loadmat(str(path))
 
 
 def _key(mat: dict, key: str, path: Path) -> np.ndarray:
     if key not in mat:
-        raise ValueError(f"{path.name} has no {key!r}; an xlsa17 file holds: "
-                         f"{'features, labels' if path.name == 'res101.mat' else 'att, ' + ', '.join(SPLIT_KEYS)}")
+        raise ValueError(
+            f"{path.name} has no {key!r}; an xlsa17 file holds: "
+            f"{'features, labels' if path.name == 'res101.mat' else 'att, ' + ', '.join(SPLIT_KEYS)}"
+        )
     return mat[key]
 
 
@@ -68,15 +71,19 @@ def load_xlsa17(folder) -> dict:
         raise ValueError(f"'att' in att_splits.mat must be a 2-D array (A x C), got shape {att.shape}")
     num_classes = att.shape[1]
     if labels.min() < 1 or labels.max() > num_classes:
-        raise ValueError(f"'labels' in res101.mat must be 1-based classes in 1..{num_classes} (the columns of "
-                         f"'att'), got values {labels.min()}..{labels.max()}")
+        raise ValueError(
+            f"'labels' in res101.mat must be 1-based classes in 1..{num_classes} (the columns of "
+            f"'att'), got values {labels.min()}..{labels.max()}"
+        )
     data = {"features": np.ascontiguousarray(features.T), "labels": labels - 1, "att": np.ascontiguousarray(att.T)}
     for key in SPLIT_KEYS:
         loc = np.asarray(_key(splits, key, att_path)).reshape(-1).astype(np.int64)
         if len(loc) == 0 or loc.min() < 1 or loc.max() > n:
             span = f"{loc.min()}..{loc.max()}" if len(loc) else "none"
-            raise ValueError(f"'{key}' in att_splits.mat must hold 1-based image indices in 1..{n} (the images of "
-                             f"res101.mat), got {span}")
+            raise ValueError(
+                f"'{key}' in att_splits.mat must hold 1-based image indices in 1..{n} (the images of "
+                f"res101.mat), got {span}"
+            )
         data[key] = loc - 1
     data["class_names"] = _names(splits, "allclasses_names")
     data["attribute_names"] = _names(splits, "attribute_names")
@@ -98,8 +105,9 @@ class GZSLFeatures:
     With no ``data_dir`` the kit's procedural benchmark is used (generated once, then read from its cache).
     """
 
-    def __init__(self, data_dir: str | os.PathLike | None = None, split: str = "test",
-                 device: str | torch.device = "cpu"):
+    def __init__(
+        self, data_dir: str | os.PathLike | None = None, split: str = "test", device: str | torch.device = "cpu"
+    ):
         if split not in SPLITS:
             raise ValueError(f"unknown GZSL split {split!r}; choose from: {', '.join(SPLITS)}")
         if data_dir is None:
@@ -118,7 +126,9 @@ class GZSLFeatures:
         self.seen_classes = np.unique(labels[train])  # (S,) class ids, 0-based columns of att
         self.unseen_classes = np.unique(labels[test_unseen])  # (U,)
         if np.intersect1d(self.seen_classes, self.unseen_classes).size:
-            raise ValueError("the unseen test images share classes with the training images; the split is not zero-shot")
+            raise ValueError(
+                "the unseen test images share classes with the training images; the split is not zero-shot"
+            )
         self.features = torch.as_tensor(minmax_scale(raw["features"], train), dtype=torch.float32)  # (N, D)
         self.labels = torch.as_tensor(labels)  # (N,)
         self.attributes = torch.as_tensor(raw["att"])  # (C, A)
@@ -131,10 +141,14 @@ class GZSLFeatures:
     @property
     def dimensions(self) -> dict:
         """The input sizes a model of this data needs (merged into a preset's config by ``train``)."""
-        return {"feature_dim": self.features.shape[1], "attribute_dim": self.attributes.shape[1],
-                "num_classes": len(self.attributes), "dataset_size": len(self.train_idx)}
+        return {
+            "feature_dim": self.features.shape[1],
+            "attribute_dim": self.attributes.shape[1],
+            "num_classes": len(self.attributes),
+            "dataset_size": len(self.train_idx),
+        }
 
-    def to(self, device) -> "GZSLFeatures":
+    def to(self, device) -> GZSLFeatures:
         self.device = torch.device(device)
         self.features, self.attributes = self.features.to(self.device), self.attributes.to(self.device)
         self.labels = self.labels.to(self.device)

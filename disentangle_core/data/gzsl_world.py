@@ -20,13 +20,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-COLOURS = {"red": (0.85, 0.15, 0.15), "green": (0.15, 0.7, 0.2), "blue": (0.15, 0.3, 0.9),
-           "yellow": (0.92, 0.85, 0.15), "purple": (0.6, 0.2, 0.75), "orange": (0.95, 0.55, 0.1)}
+COLOURS = {
+    "red": (0.85, 0.15, 0.15),
+    "green": (0.15, 0.7, 0.2),
+    "blue": (0.15, 0.3, 0.9),
+    "yellow": (0.92, 0.85, 0.15),
+    "purple": (0.6, 0.2, 0.75),
+    "orange": (0.95, 0.55, 0.1),
+}
 SHAPES = ("circle", "square", "triangle", "diamond", "cross")
 PATTERNS = ("plain", "stripes", "dots", "checker")
 PARTS = ("eye", "tail", "horns", "outline", "legs", "antenna", "wings")
-ATTRIBUTE_NAMES = tuple([f"colour: {c}" for c in COLOURS] + [f"shape: {s}" for s in SHAPES]
-                        + [f"pattern: {p}" for p in PATTERNS] + [f"part: {p}" for p in PARTS])  # 22
+ATTRIBUTE_NAMES = tuple(
+    [f"colour: {c}" for c in COLOURS]
+    + [f"shape: {s}" for s in SHAPES]
+    + [f"pattern: {p}" for p in PATTERNS]
+    + [f"part: {p}" for p in PARTS]
+)  # 22
 NUM_CLASSES, NUM_UNSEEN, NUM_VAL = 48, 12, 9  # NUM_VAL seen classes play the unseen ones in train/val
 IMAGE_SIZE, FEATURE_DIM = 64, 256
 CACHE_ENV = "DISENTANGLE_GZSL_CACHE"
@@ -52,8 +62,11 @@ def make_classes(seed: int = 0) -> tuple[np.ndarray, list[str]]:
         seen.add(key)
         # a part a class has appears in 70-100% of its images, one it lacks in 0-15% (like AWA's noisy parts)
         freq = np.where(has, rng.uniform(0.7, 1.0, len(PARTS)), rng.uniform(0.0, 0.15, len(PARTS)))
-        rows.append(np.concatenate([np.eye(len(COLOURS))[colour], np.eye(len(SHAPES))[shape],
-                                    np.eye(len(PATTERNS))[pattern], freq]))
+        rows.append(
+            np.concatenate(
+                [np.eye(len(COLOURS))[colour], np.eye(len(SHAPES))[shape], np.eye(len(PATTERNS))[pattern], freq]
+            )
+        )
         parts = "-".join(p for p, h in zip(PARTS, has) if h) or "bare"
         names.append(f"{list(COLOURS)[colour]} {PATTERNS[pattern]} {SHAPES[shape]} ({parts})")
     return np.stack(rows).astype(np.float32), names
@@ -64,28 +77,32 @@ def sample_images(att: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     n, base = len(labels), len(COLOURS) + len(SHAPES) + len(PATTERNS)
     parts = rng.random((n, len(PARTS))) < att[labels, base:]  # (N, 7)
-    nuisance = np.column_stack([
-        rng.uniform(0, 2 * math.pi, n),  # rotation
-        rng.uniform(-0.3, 0.3, (n, 2)),  # centre x, y
-        rng.uniform(0.24, 0.36, n),  # body size (the canvas spans [-1, 1])
-        rng.uniform(0.15, 0.85, n),  # background brightness
-        rng.uniform(-0.2, 0.2, n),  # background tint
-        rng.uniform(-0.15, 0.15, n),  # colour jitter (brightness of the body)
-        rng.uniform(0.02, 0.12, n),  # pixel noise std
-    ])
+    nuisance = np.column_stack(
+        [
+            rng.uniform(0, 2 * math.pi, n),  # rotation
+            rng.uniform(-0.3, 0.3, (n, 2)),  # centre x, y
+            rng.uniform(0.24, 0.36, n),  # body size (the canvas spans [-1, 1])
+            rng.uniform(0.15, 0.85, n),  # background brightness
+            rng.uniform(-0.2, 0.2, n),  # background tint
+            rng.uniform(-0.15, 0.15, n),  # colour jitter (brightness of the body)
+            rng.uniform(0.02, 0.12, n),  # pixel noise std
+        ]
+    )
     return np.column_stack([labels, parts, nuisance]).astype(np.float32)
 
 
 def _radius(shape: torch.Tensor, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """A gauge of each shape in body coordinates: < 1 inside the body, 1..1.25 its outline."""
     au, av = u.abs(), v.abs()
-    gauges = torch.stack([
-        (u * u + v * v).sqrt(),  # circle
-        torch.maximum(au, av) / 0.85,  # square
-        torch.maximum(-v / 0.6, (v + 1.7 * au) / 0.9),  # triangle, pointing up
-        (au + av) / 1.15,  # diamond
-        torch.minimum(torch.maximum(au / 0.38, av), torch.maximum(av / 0.38, au)),  # cross
-    ])  # (5, B, H, W)
+    gauges = torch.stack(
+        [
+            (u * u + v * v).sqrt(),  # circle
+            torch.maximum(au, av) / 0.85,  # square
+            torch.maximum(-v / 0.6, (v + 1.7 * au) / 0.9),  # triangle, pointing up
+            (au + av) / 1.15,  # diamond
+            torch.minimum(torch.maximum(au / 0.38, av), torch.maximum(av / 0.38, au)),  # cross
+        ]
+    )  # (5, B, H, W)
     return gauges.gather(0, shape.view(1, -1, 1, 1).expand(1, *u.shape)).squeeze(0)
 
 
@@ -95,7 +112,7 @@ def render(att: np.ndarray, params: np.ndarray, noise_seed: int = 0) -> torch.Te
     a = torch.as_tensor(att, dtype=torch.float32)[p[:, 0].long()]  # (N, 22) the class of each image
     nc, ns, npat = len(COLOURS), len(SHAPES), len(PATTERNS)
     colour = torch.tensor(list(COLOURS.values()))[a[:, :nc].argmax(1)]  # (N, 3)
-    shape, pattern = a[:, nc:nc + ns].argmax(1), a[:, nc + ns:nc + ns + npat].argmax(1)
+    shape, pattern = a[:, nc : nc + ns].argmax(1), a[:, nc + ns : nc + ns + npat].argmax(1)
     parts = p[:, 1:8].bool().T.reshape(len(PARTS), -1, 1, 1)  # (7, N, 1, 1)
     theta, cx, cy, size, bg, tint, jitter, noise = p[:, 8:].T.reshape(8, -1, 1, 1)
     grid = torch.linspace(-1, 1, IMAGE_SIZE)
@@ -104,17 +121,22 @@ def render(att: np.ndarray, params: np.ndarray, noise_seed: int = 0) -> torch.Te
     v = (-(x - cx) * theta.sin() + (y - cy) * theta.cos()) / size
     r = _radius(shape, u, v)
     eye, tail, horns, outline, legs, antenna, wings = parts
-    limbs = ((tail & (u > 0.8) & (u < 1.6) & (v.abs() < 0.12))
-             | (horns & ((u - 0.4).abs() < 0.1) & (v > 0.7) & (v < 1.45))
-             | (horns & ((u + 0.4).abs() < 0.1) & (v > 0.7) & (v < 1.45))
-             | (legs & (((u - 0.35).abs() < 0.1) | ((u + 0.35).abs() < 0.1)) & (v < -0.6) & (v > -1.5))
-             | (antenna & (((u.abs() < 0.06) & (v > 0.8) & (v < 1.5)) | (u.square() + (v - 1.55).square() < 0.03))))
+    limbs = (
+        (tail & (u > 0.8) & (u < 1.6) & (v.abs() < 0.12))
+        | (horns & ((u - 0.4).abs() < 0.1) & (v > 0.7) & (v < 1.45))
+        | (horns & ((u + 0.4).abs() < 0.1) & (v > 0.7) & (v < 1.45))
+        | (legs & (((u - 0.35).abs() < 0.1) | ((u + 0.35).abs() < 0.1)) & (v < -0.6) & (v > -1.5))
+        | (antenna & (((u.abs() < 0.06) & (v > 0.8) & (v < 1.5)) | (u.square() + (v - 1.55).square() < 0.03)))
+    )
     wing = wings & ((u.abs() - 1.25).square() / 0.25 + (v - 0.2).square() / 0.09 < 1)
     stripes = torch.sin(6 * u) > 0
     dots = ((u * 2.5).frac().sub(0.5).square() + (v * 2.5).frac().sub(0.5).square()) < 0.07
     checker = ((u * 2.2).floor() + (v * 2.2).floor()).remainder(2) > 0
-    marked = torch.stack([torch.zeros_like(stripes), stripes, dots, checker]).gather(
-        0, pattern.view(1, -1, 1, 1).expand(1, *u.shape)).squeeze(0)
+    marked = (
+        torch.stack([torch.zeros_like(stripes), stripes, dots, checker])
+        .gather(0, pattern.view(1, -1, 1, 1).expand(1, *u.shape))
+        .squeeze(0)
+    )
     body = r < 1
     tint_rgb = torch.stack([tint, -tint, 0.5 * tint], 1)  # (N, 3, 1, 1)
     background = bg.unsqueeze(1) + tint_rgb * (0.6 + 0.4 * grid.view(1, 1, -1, 1))  # (N, 3, 64, 1), a vertical gradient
@@ -141,7 +163,9 @@ class FeatureCNN(nn.Module):
         for out in (32, 64, 128, 128):
             layers += [nn.Conv2d(width, out, 3, stride=2, padding=1), nn.BatchNorm2d(out), nn.ReLU()]
             width = out
-        self.body = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, FEATURE_DIM), nn.ReLU())
+        self.body = nn.Sequential(
+            *layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, FEATURE_DIM), nn.ReLU()
+        )
         self.head = nn.Linear(FEATURE_DIM, num_classes)
 
     def forward(self, x):  # (B, 3, 64, 64) -> (B, 256) features, non-negative like ResNet's pooled ones
@@ -171,7 +195,7 @@ def generate(out_dir, *, images_per_class: int = 150, epochs: int = 15, seed: in
     att, names = make_classes(seed)
     rng = np.random.default_rng(seed + 1)
     order = rng.permutation(NUM_CLASSES)
-    unseen, val = np.sort(order[:NUM_UNSEEN]), np.sort(order[NUM_UNSEEN:NUM_UNSEEN + NUM_VAL])
+    unseen, val = np.sort(order[:NUM_UNSEEN]), np.sort(order[NUM_UNSEEN : NUM_UNSEEN + NUM_VAL])
     labels = np.repeat(np.arange(NUM_CLASSES), images_per_class)
     params = sample_images(att, labels, seed + 2)
     is_unseen = np.isin(labels, unseen)
@@ -183,18 +207,31 @@ def generate(out_dir, *, images_per_class: int = 150, epochs: int = 15, seed: in
     cnn = train_feature_cnn(images[trainval], torch.as_tensor(labels[trainval]), epochs, seed)
     with torch.no_grad():
         features = torch.cat([cnn(chunk) for chunk in images.split(256)]).numpy()  # (N, 256)
-    locs = {"trainval_loc": trainval, "test_seen_loc": test_seen, "test_unseen_loc": is_unseen,
-            "train_loc": trainval & ~np.isin(labels, val), "val_loc": trainval & np.isin(labels, val)}
+    locs = {
+        "trainval_loc": trainval,
+        "test_seen_loc": test_seen,
+        "test_unseen_loc": is_unseen,
+        "train_loc": trainval & ~np.isin(labels, val),
+        "val_loc": trainval & np.isin(labels, val),
+    }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = lambda items: np.array([[s] for s in items], dtype=object)  # noqa: E731 (MATLAB cell column)
-    savemat(out_dir / "res101.mat", {"features": features.T.astype(np.float32), "labels": labels[:, None] + 1,
-                                     "image_params": params})
+    savemat(
+        out_dir / "res101.mat",
+        {"features": features.T.astype(np.float32), "labels": labels[:, None] + 1, "image_params": params},
+    )
     unit = att / np.linalg.norm(att, axis=1, keepdims=True)  # xlsa17's `att` columns are L2-normalised
-    savemat(out_dir / "att_splits.mat", {
-        "att": unit.T, "original_att": 100 * att.T, "allclasses_names": cells(names),
-        "attribute_names": cells(ATTRIBUTE_NAMES),
-        **{k: np.flatnonzero(m)[:, None] + 1 for k, m in locs.items()}})
+    savemat(
+        out_dir / "att_splits.mat",
+        {
+            "att": unit.T,
+            "original_att": 100 * att.T,
+            "allclasses_names": cells(names),
+            "attribute_names": cells(ATTRIBUTE_NAMES),
+            **{k: np.flatnonzero(m)[:, None] + 1 for k, m in locs.items()},
+        },
+    )
     return out_dir
 
 

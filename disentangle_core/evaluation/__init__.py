@@ -45,8 +45,11 @@ class Evaluation:
 
 def card_updates(evaluation: Evaluation, result: dict, counts: str) -> dict:
     """What ``publish`` writes into a card from an evaluation's ``result``: headline metrics and extras."""
-    metrics = {k: round(result[k], 3) if isinstance(result[k], float) else result[k]
-               for k in evaluation.headline if k in result}
+    metrics = {
+        k: round(result[k], 3) if isinstance(result[k], float) else result[k]
+        for k in evaluation.headline
+        if k in result
+    }
     return {"metrics": metrics, "metric_counts": counts, **{k: result[k] for k in evaluation.card_keys if k in result}}
 
 

@@ -36,8 +36,15 @@ QUICK = SampleCounts(num_train=200, num_eval=100, batch_size=8, num_variance_est
 # What the asset cards report, sized for a CPU (about 2 minutes a model on one core): MIG, SAP and the
 # MI matrix exactly as FULL (10,000 + 5,000 codes); the BetaVAE and FactorVAE scores on 500 + 250
 # points of 64 images instead of 10,000 + 5,000; DCI with 10 boosting stages instead of 100.
-STANDARD = SampleCounts(num_train=10_000, num_eval=5_000, batch_size=64, num_variance_estimate=10_000,
-                        boosting_stages=10, num_votes_train=500, num_votes_eval=250)
+STANDARD = SampleCounts(
+    num_train=10_000,
+    num_eval=5_000,
+    batch_size=64,
+    num_variance_estimate=10_000,
+    boosting_stages=10,
+    num_votes_train=500,
+    num_votes_eval=250,
+)
 COUNTS = {"quick": QUICK, "standard": STANDARD, "full": FULL}
 
 SWEEP_STARTS = {"quick": 20, "standard": 200, "full": 1000}  # digits: random codes each continuous code is swept from

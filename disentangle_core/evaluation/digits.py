@@ -34,8 +34,9 @@ def read_categories(model: CategoricalCodeModel, x: torch.Tensor, batch_size: in
 
 
 @torch.no_grad()
-def continuous_code_correlations(model: CategoricalCodeModel, starts: int = 200, steps: int = SWEEP_STEPS,
-                                 span: float | None = None, seed: int = 0) -> dict:
+def continuous_code_correlations(
+    model: CategoricalCodeModel, starts: int = 200, steps: int = SWEEP_STEPS, span: float | None = None, seed: int = 0
+) -> dict:
     """``{"c0": {"slant": ρ, "ink": ρ}, ...}``: each continuous code swept over [-span, span] from
     ``starts`` random codes (the model's ``sample_code``), the others held; ρ as ``within_sweep_spearman``."""
     from ..metrics import ink, slant, within_sweep_spearman  # scipy: imported when a model is first measured
@@ -50,13 +51,16 @@ def continuous_code_correlations(model: CategoricalCodeModel, starts: int = 200,
         swept[:, :, model.continuous_slice.start + d] = values.to(swept.device)
         images = decode_images(model, swept.reshape(-1, swept.shape[-1])).float().cpu()
         grid = np.broadcast_to(values.numpy(), (starts, steps))
-        result[f"c{d}"] = {name: round(within_sweep_spearman(grid, fn(images).numpy().reshape(starts, steps)), 3)
-                           for name, fn in (("slant", slant), ("ink", ink))}
+        result[f"c{d}"] = {
+            name: round(within_sweep_spearman(grid, fn(images).numpy().reshape(starts, steps)), 3)
+            for name, fn in (("slant", slant), ("ink", ink))
+        }
     return result
 
 
-def digits_scores(model: CategoricalCodeModel, x: torch.Tensor, labels: torch.Tensor, counts: str = "standard",
-                  seed: int = 0) -> dict:
+def digits_scores(
+    model: CategoricalCodeModel, x: torch.Tensor, labels: torch.Tensor, counts: str = "standard", seed: int = 0
+) -> dict:
     """Categorical accuracy (with the confusion matrix and mapping) on real or procedural digits, and the
     continuous codes' correlations with slant and ink on generated ones (best code for each property)."""
     from ..metrics import hungarian_accuracy
@@ -68,8 +72,12 @@ def digits_scores(model: CategoricalCodeModel, x: torch.Tensor, labels: torch.Te
     for prop in PROPERTIES:
         best = max(correlations, key=lambda c: abs(correlations[c][prop]))
         scores[f"{prop}_spearman"], scores[f"{prop}_code"] = abs(correlations[best][prop]), best
-    return {**scores, "code_correlations": correlations, "confusion": matched["confusion"],
-            "category_to_digit": matched["mapping"]}
+    return {
+        **scores,
+        "code_correlations": correlations,
+        "confusion": matched["confusion"],
+        "category_to_digit": matched["mapping"],
+    }
 
 
 def held_out_digits(data_dir=None, device="cpu") -> tuple[dict, str]:
@@ -87,8 +95,9 @@ def held_out_digits(data_dir=None, device="cpu") -> tuple[dict, str]:
     return {"x": x, "labels": data.labels}, source
 
 
-def measure_digits(model: CategoricalCodeModel, card: dict, *, counts: str = "standard", seed: int = 0,
-                   data_dir=None, device="cpu") -> dict:
+def measure_digits(
+    model: CategoricalCodeModel, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu"
+) -> dict:
     """Categorical accuracy on held-out digits, continuous codes against slant and ink; for a VAE also the
     reconstruction and the KL of each continuous latent (``continuous_kl``, which ``traverse`` ranks by)."""
     model.eval().to(device)
@@ -99,8 +108,11 @@ def measure_digits(model: CategoricalCodeModel, card: dict, *, counts: str = "st
             out = model(data["x"])
             scores["recon_nll"] = round(reconstruction(out["x_logits"], data["x"]).item(), 2)
             per_latent = kl_per_latent(out["mu"], out["logvar"])
-            scores.update(kl=round(per_latent.sum().item(), 2), active_latents=int(is_active(per_latent).sum()),
-                          continuous_kl=[round(v, 3) for v in per_latent.tolist()])
+            scores.update(
+                kl=round(per_latent.sum().item(), 2),
+                active_latents=int(is_active(per_latent).sum()),
+                continuous_kl=[round(v, 3) for v in per_latent.tolist()],
+            )
     return scores
 
 
@@ -108,4 +120,5 @@ DIGITS = Evaluation(
     measure=measure_digits,
     headline=("categorical_accuracy", "slant_spearman", "slant_code", "ink_spearman", "ink_code", "recon_nll", "kl"),
     card_keys=("confusion", "category_to_digit", "code_correlations", "continuous_kl", "data"),
-    summary="digits: categorical accuracy (Hungarian matching), continuous codes vs slant and ink (Spearman)")
+    summary="digits: categorical accuracy (Hungarian matching), continuous codes vs slant and ink (Spearman)",
+)

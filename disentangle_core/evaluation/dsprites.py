@@ -64,8 +64,10 @@ def code_function(model: torch.nn.Module, data, batch_size: int = 1000):
     device = _device(model)
 
     def codes(classes: torch.Tensor) -> np.ndarray:
-        chunks = [model.representation(data.images(chunk).to(device)).float().cpu()  # (chunk, D)
-                  for chunk in classes.split(batch_size)]
+        chunks = [
+            model.representation(data.images(chunk).to(device)).float().cpu()  # (chunk, D)
+            for chunk in classes.split(batch_size)
+        ]
         return torch.cat(chunks).double().numpy()
 
     return codes
@@ -104,16 +106,28 @@ def evaluate_all(model, data, seed: int = 0, counts: str | SampleCounts = "full"
     beta_vae = beta_vae_score(
         *beta_vae_features(code_fn, sample_factors, num_factors, votes_train, counts.batch_size, generator),
         *beta_vae_features(code_fn, sample_factors, num_factors, votes_eval, counts.batch_size, generator),
-        random_state=seed)
-    factor_vae = factor_vae_score(code_fn, sample_factors, num_factors, votes_train, votes_eval,
-                                  counts.num_variance_estimate, counts.batch_size, generator)
+        random_state=seed,
+    )
+    factor_vae = factor_vae_score(
+        code_fn,
+        sample_factors,
+        num_factors,
+        votes_train,
+        votes_eval,
+        counts.num_variance_estimate,
+        counts.batch_size,
+        generator,
+    )
     dci_scores = dci(train_codes, train_factors, test_codes, test_factors, seed, counts.boosting_stages)
     return {
-        "beta_vae": beta_vae["eval_accuracy"], "beta_vae_train": beta_vae["train_accuracy"],
-        "factor_vae": factor_vae["eval_accuracy"], "factor_vae_train": factor_vae["train_accuracy"],
+        "beta_vae": beta_vae["eval_accuracy"],
+        "beta_vae_train": beta_vae["train_accuracy"],
+        "factor_vae": factor_vae["eval_accuracy"],
+        "factor_vae_train": factor_vae["train_accuracy"],
         "factor_vae_active_latents": factor_vae["active_latents"],
         "mig": mig(train_codes, train_factors),
-        "dci_disentanglement": dci_scores["disentanglement"], "dci_completeness": dci_scores["completeness"],
+        "dci_disentanglement": dci_scores["disentanglement"],
+        "dci_completeness": dci_scores["completeness"],
         "dci_informativeness": dci_scores["informativeness_test"],
         "dci_informativeness_train": dci_scores["informativeness_train"],
         "sap": sap(train_codes, train_factors, test_codes, test_factors, seed),
@@ -123,8 +137,9 @@ def evaluate_all(model, data, seed: int = 0, counts: str | SampleCounts = "full"
     }
 
 
-def measure_dsprites(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None,
-                     device="cpu") -> dict:
+def measure_dsprites(
+    model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu"
+) -> dict:
     """Reconstruction, KL and every disentanglement score on dSprites (procedural, or the ``.npz`` at ``data_dir``)."""
     n = COUNTS[check_counts(counts)].num_reconstruction
     if data_dir is not None:
@@ -138,8 +153,12 @@ def measure_dsprites(model, card: dict, *, counts: str = "standard", seed: int =
 def format_metrics(result: dict) -> str:
     """The dSprites scores as an aligned table, then the latent x factor MI matrix and the sample counts."""
     matrix, names = result["mi_matrix"], result["factor_names"]
-    lines = [format_scores(result), "", "mutual information (nats), latent x factor",
-             "     " + "".join(f"{n:>12}" for n in names)]
+    lines = [
+        format_scores(result),
+        "",
+        "mutual information (nats), latent x factor",
+        "     " + "".join(f"{n:>12}" for n in names),
+    ]
     lines += [f"z{d:<4}" + "".join(f"{v:>12.3f}" for v in row) for d, row in enumerate(matrix)]
     counts = ", ".join(f"{k}={v}" for k, v in result["sample_counts"].items())
     return "\n".join(lines + ["", f"sample counts: {counts}"])
@@ -147,7 +166,19 @@ def format_metrics(result: dict) -> str:
 
 DSPRITES = Evaluation(
     measure=measure_dsprites,
-    headline=("recon_nll", "kl", "active_latents", "mig", "factor_vae", "beta_vae", "dci_disentanglement",
-              "dci_completeness", "dci_informativeness", "sap"),
-    card_keys=("mi_matrix", "factor_names"), format=format_metrics,
-    summary="dSprites: reconstruction, KL, active latents, BetaVAE, FactorVAE, MIG, DCI, SAP and the MI matrix")
+    headline=(
+        "recon_nll",
+        "kl",
+        "active_latents",
+        "mig",
+        "factor_vae",
+        "beta_vae",
+        "dci_disentanglement",
+        "dci_completeness",
+        "dci_informativeness",
+        "sap",
+    ),
+    card_keys=("mi_matrix", "factor_names"),
+    format=format_metrics,
+    summary="dSprites: reconstruction, KL, active latents, BetaVAE, FactorVAE, MIG, DCI, SAP and the MI matrix",
+)

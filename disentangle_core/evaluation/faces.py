@@ -41,9 +41,20 @@ class AttributeClassifier(nn.Sequential):
     that downsampled at once found 97.9% of the test drawings' beards, this one 99.0%)."""
 
     def __init__(self):
-        super().__init__(nn.Conv2d(3, 32, 3, 1, 1), nn.ReLU(), nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(),
-                         nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, 64, 4, 2, 1), nn.ReLU(),
-                         nn.Conv2d(64, 64, 4, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 4 * 4, 1))
+        super().__init__(
+            nn.Conv2d(3, 32, 3, 1, 1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(64, 64, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(64, 64, 4, 2, 1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(64 * 4 * 4, 1),
+        )
 
     def forward(self, x):
         return super().forward(x).squeeze(1)
@@ -111,8 +122,9 @@ def train_attribute_classifier(attribute: str, seed: int = 0) -> tuple[Attribute
 
 
 @torch.no_grad()
-def measure_faces(model: ContentTransfer, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None,
-                  device="cpu") -> dict:
+def measure_faces(
+    model: ContentTransfer, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu"
+) -> dict:
     """Every content-addition score of ``model`` on held-out procedural faces (see the module docstring)."""
     from ..metrics import domain_probe_accuracy, mean_finite, psnr, ssim  # scikit-learn: when first measured
 
@@ -124,9 +136,22 @@ def measure_faces(model: ContentTransfer, card: dict, *, counts: str = "standard
     model.eval().to(device)
     faces = ProceduralFaces(attribute, "test", device=device)
     generator = torch.Generator().manual_seed(1234 + seed)
-    scores: dict[str, list] = {k: [] for k in ("transfer_psnr", "transfer_ssim", "identity_psnr", "removal_psnr",
-                                               "removal_ssim", "recon_psnr_a", "recon_psnr_b", "unchanged_psnr",
-                                               "success_transfer", "success_removal", "mask_fraction")}
+    scores: dict[str, list] = {
+        k: []
+        for k in (
+            "transfer_psnr",
+            "transfer_ssim",
+            "identity_psnr",
+            "removal_psnr",
+            "removal_ssim",
+            "recon_psnr_a",
+            "recon_psnr_b",
+            "unchanged_psnr",
+            "success_transfer",
+            "success_removal",
+            "mask_fraction",
+        )
+    }
     codes_a, codes_b = [], []
     n = PAIRS[counts]
     for start in range(0, n, BATCH):
@@ -154,8 +179,9 @@ def measure_faces(model: ContentTransfer, card: dict, *, counts: str = "standard
 
 
 @torch.no_grad()
-def measure_photos(model: ContentTransfer, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None,
-                   device="cpu") -> dict:
+def measure_photos(
+    model: ContentTransfer, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu"
+) -> dict:
     """What can be measured on CelebA, which has no ground truth for a transfer: the reconstruction of each
     domain, how much a removal changes a domain-B photo, and the leakage of E1's code, on the test split."""
     from ..metrics import domain_probe_accuracy, mean_finite, psnr
@@ -186,14 +212,31 @@ def measure_photos(model: ContentTransfer, card: dict, *, counts: str = "standar
 
 FACES = Evaluation(
     measure=measure_faces,
-    headline=("transfer_psnr", "transfer_ssim", "identity_psnr", "removal_psnr", "success_transfer",
-              "success_removal", "leakage"),
-    card_keys=("recon_psnr_a", "recon_psnr_b", "unchanged_psnr", "removal_ssim", "classifier_accuracy",
-               "mask_fraction", "data"),
+    headline=(
+        "transfer_psnr",
+        "transfer_ssim",
+        "identity_psnr",
+        "removal_psnr",
+        "success_transfer",
+        "success_removal",
+        "leakage",
+    ),
+    card_keys=(
+        "recon_psnr_a",
+        "recon_psnr_b",
+        "unchanged_psnr",
+        "removal_ssim",
+        "classifier_accuracy",
+        "mask_fraction",
+        "data",
+    ),
     summary="faces: transfer and removal PSNR/SSIM against the true drawings, identity outside the mask, "
-            "attribute-classifier success, domain leakage of the common code")
+    "attribute-classifier success, domain leakage of the common code",
+)
 
 PHOTOS = Evaluation(
-    measure=measure_photos, headline=("recon_psnr_a", "recon_psnr_b", "removal_change_psnr", "leakage"),
+    measure=measure_photos,
+    headline=("recon_psnr_a", "recon_psnr_b", "removal_change_psnr", "leakage"),
     card_keys=("data",),
-    summary="CelebA: reconstruction PSNR of each domain, how much removal changes a photo, domain leakage")
+    summary="CelebA: reconstruction PSNR of each domain, how much removal changes a photo, domain leakage",
+)

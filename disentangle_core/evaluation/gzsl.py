@@ -104,8 +104,10 @@ def probe_accuracies(model, data, generator: torch.Generator) -> dict:
     y_train, y_test = data.labels[data.train_idx].cpu().numpy(), data.labels[data.test_seen_idx].cpu().numpy()
     result = {}
     for key in train:
-        readers = ((f"probe_{key}", lambda part: _sample(*part, generator)),
-                   (f"probe_{key}_mean", lambda part: part[0]))
+        readers = (
+            (f"probe_{key}", lambda part: _sample(*part, generator)),
+            (f"probe_{key}_mean", lambda part: part[0]),
+        )
         for name, read in readers:
             inputs = read(train[key]).float().cpu().numpy(), read(test[key]).float().cpu().numpy()
             probe = LogisticRegression(max_iter=300).fit(inputs[0], y_train)
@@ -125,15 +127,21 @@ def gzsl_result(model, data, *, seed: int = 0, counts: str = "standard") -> dict
         classifier = train_softmax(z, y, len(data.attributes), CLASSIFIER_EPOCHS[counts], generator)
     seen = data.seen_classes
     with torch.no_grad():
-        scores = {split: F.log_softmax(classifier(torch.as_tensor(image_means(model, data, index)[model.classify_on])),
-                                       1).numpy()
-                  for split, index in (("seen", data.test_seen_idx), ("unseen", data.test_unseen_idx))}
-    labels = {split: data.labels[index].cpu().numpy() for split, index in (("seen", data.test_seen_idx),
-                                                                          ("unseen", data.test_unseen_idx))}
+        scores = {
+            split: F.log_softmax(
+                classifier(torch.as_tensor(image_means(model, data, index)[model.classify_on])), 1
+            ).numpy()
+            for split, index in (("seen", data.test_seen_idx), ("unseen", data.test_unseen_idx))
+        }
+    labels = {
+        split: data.labels[index].cpu().numpy()
+        for split, index in (("seen", data.test_seen_idx), ("unseen", data.test_unseen_idx))
+    }
     result = gzsl_scores(scores["seen"], labels["seen"], scores["unseen"], labels["unseen"], seen)
-    sweep = [{"calibration": g,
-              **gzsl_scores(scores["seen"], labels["seen"], scores["unseen"], labels["unseen"], seen, g)}
-             for g in CALIBRATIONS]
+    sweep = [
+        {"calibration": g, **gzsl_scores(scores["seen"], labels["seen"], scores["unseen"], labels["unseen"], seen, g)}
+        for g in CALIBRATIONS
+    ]
     best = max(sweep, key=lambda row: row["h"])
     result.update({"h_calibrated": best["h"], "calibration": best["calibration"], "calibration_sweep": sweep})
     result.update(probe_accuracies(model, data, torch.Generator().manual_seed(seed)))
@@ -150,14 +158,17 @@ def baseline_result(data) -> dict:
     labels, att = data.labels.cpu().numpy(), data.attributes.cpu().numpy()
     indices = (data.train_idx, data.test_seen_idx, data.test_unseen_idx)
     train, seen_test, unseen_test = (i.cpu().numpy() for i in indices)
-    scores = {k: attribute_compatibility_scores(x[train], labels[train], att, x[i]) for k, i in
-              (("seen", seen_test), ("unseen", unseen_test))}
+    scores = {
+        k: attribute_compatibility_scores(x[train], labels[train], att, x[i])
+        for k, i in (("seen", seen_test), ("unseen", unseen_test))
+    }
     base = gzsl_scores(scores["seen"], labels[seen_test], scores["unseen"], labels[unseen_test], data.seen_classes)
     return {f"baseline_{k}": base[k] for k in ("u", "s", "h")}
 
 
-def measure_gzsl(model: TwoModalityModel, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None,
-                 device="cpu") -> dict:
+def measure_gzsl(
+    model: TwoModalityModel, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu"
+) -> dict:
     """The GZSL evaluation: the model's data (procedural, or the xlsa17 folder) and ``gzsl_result``."""
     check_counts(counts)
     options = dict(card.get("data_options", {}))
@@ -166,22 +177,32 @@ def measure_gzsl(model: TwoModalityModel, card: dict, *, counts: str = "standard
     data = make_dataset("gzsl", device=device, **options)
     expected = model.config.feature_dim, model.config.attribute_dim
     if (data.features.shape[1], data.attributes.shape[1]) != expected:
-        raise ValueError(f"the model reads {expected[0]} features and {expected[1]} attributes, but the data at "
-                         f"{data.data_dir} has {data.features.shape[1]} and {data.attributes.shape[1]}")
+        raise ValueError(
+            f"the model reads {expected[0]} features and {expected[1]} attributes, but the data at "
+            f"{data.data_dir} has {data.features.shape[1]} and {data.attributes.shape[1]}"
+        )
     return gzsl_result(model.to(device), data, seed=seed, counts=counts)
 
 
 def format_gzsl(result: dict) -> str:
     """U, S, H and the diagnostics as a table, then the calibrated-stacking sweep."""
-    lines = [format_scores({k: v for k, v in result.items() if k != "calibration_sweep"}), "",
-             "calibrated stacking (constant subtracted from seen log-probabilities)",
-             f"{'calibration':>12}{'U':>8}{'S':>8}{'H':>8}{'seen->unseen %':>16}"]
-    lines += [f"{r['calibration']:>12.2f}{r['u']:>8.1f}{r['s']:>8.1f}{r['h']:>8.1f}{r['seen_to_unseen']:>16.1f}"
-              for r in result["calibration_sweep"]]
+    lines = [
+        format_scores({k: v for k, v in result.items() if k != "calibration_sweep"}),
+        "",
+        "calibrated stacking (constant subtracted from seen log-probabilities)",
+        f"{'calibration':>12}{'U':>8}{'S':>8}{'H':>8}{'seen->unseen %':>16}",
+    ]
+    lines += [
+        f"{r['calibration']:>12.2f}{r['u']:>8.1f}{r['s']:>8.1f}{r['h']:>8.1f}{r['seen_to_unseen']:>16.1f}"
+        for r in result["calibration_sweep"]
+    ]
     return "\n".join(lines)
 
 
 GZSL = Evaluation(
-    measure=measure_gzsl, headline=("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z"),
-    card_keys=("calibration", "calibration_sweep", "baseline_u", "baseline_s", "baseline_h"), format=format_gzsl,
-    summary="GZSL: U, S, H over seen and unseen classes, calibrated stacking, latent probes, a baseline")
+    measure=measure_gzsl,
+    headline=("u", "s", "h", "h_calibrated", "seen_to_unseen", "probe_t", "probe_p", "probe_z"),
+    card_keys=("calibration", "calibration_sweep", "baseline_u", "baseline_s", "baseline_h"),
+    format=format_gzsl,
+    summary="GZSL: U, S, H over seen and unseen classes, calibrated stacking, latent probes, a baseline",
+)

@@ -15,6 +15,6 @@ DSPRITES = Family(
     figure="traverse",
     tabs=("dsprites_tab", "dsprites_beta_tab"),
     paper="β-VAE (Higgins et al. 2017), capacity annealing (Burgess et al. 2018), β-TCVAE (Chen et al. 2018), "
-          "FactorVAE (Kim & Mnih 2018)",
+    "FactorVAE (Kim & Mnih 2018)",
     notebook="01_entanglement.ipynb, 02_beta_vae.ipynb",
 )

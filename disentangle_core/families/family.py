@@ -37,5 +37,7 @@ class Family:
 
     def __post_init__(self):
         if set(self.evaluations) != set(self.datasets):
-            raise ValueError(f"family {self.name!r} must give one evaluation to each of its datasets "
-                             f"{', '.join(self.datasets)}; it gives them to {', '.join(self.evaluations)}")
+            raise ValueError(
+                f"family {self.name!r} must give one evaluation to each of its datasets "
+                f"{', '.join(self.datasets)}; it gives them to {', '.join(self.evaluations)}"
+            )

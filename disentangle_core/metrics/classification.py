@@ -16,8 +16,9 @@ from scipy.optimize import linear_sum_assignment
 def _check_ids(values, name: str) -> np.ndarray:
     values = np.asarray(values)
     if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer) or (values < 0).any():
-        raise ValueError(f"{name} must be a 1-D array of non-negative integer ids, "
-                         f"got dtype {values.dtype} and shape {values.shape}")
+        raise ValueError(
+            f"{name} must be a 1-D array of non-negative integer ids, got dtype {values.dtype} and shape {values.shape}"
+        )
     return values.astype(np.int64)
 
 
@@ -36,14 +37,17 @@ def hungarian_accuracy(predicted, labels, num_classes: int | None = None) -> dic
     """
     predicted, labels = _check_ids(predicted, "predicted"), _check_ids(labels, "labels")
     if len(predicted) != len(labels) or len(labels) == 0:
-        raise ValueError(f"predicted and labels must be non-empty and of the same length, "
-                         f"got {len(predicted)} and {len(labels)}")
+        raise ValueError(
+            f"predicted and labels must be non-empty and of the same length, got {len(predicted)} and {len(labels)}"
+        )
     largest = int(max(predicted.max(), labels.max()))
     if num_classes is None:
         num_classes = largest + 1
     elif largest >= num_classes:
-        raise ValueError(f"an id of {largest} does not fit num_classes={num_classes}; categories and labels "
-                         f"must lie in 0..{num_classes - 1} (pass the number of categories if it is larger)")
+        raise ValueError(
+            f"an id of {largest} does not fit num_classes={num_classes}; categories and labels "
+            f"must lie in 0..{num_classes - 1} (pass the number of categories if it is larger)"
+        )
     contingency = np.zeros((num_classes, num_classes), dtype=np.int64)  # (category, label) counts
     np.add.at(contingency, (predicted, labels), 1)
     categories, matched = linear_sum_assignment(contingency, maximize=True)  # a permutation of 0..K-1

@@ -38,8 +38,12 @@ def gzsl_scores(scores_seen, labels_seen, scores_unseen, labels_unseen, seen_cla
     pred_unseen = calibrated_stacking(scores_unseen, seen_classes, calibration).argmax(1)
     u, s = 100 * per_class_accuracy(pred_unseen, labels_unseen), 100 * per_class_accuracy(pred_seen, labels_seen)
     unseen_classes = np.unique(labels_unseen)
-    return {"u": u, "s": s, "h": harmonic_mean(u, s),
-            "seen_to_unseen": 100 * float(np.isin(pred_seen, unseen_classes).mean())}
+    return {
+        "u": u,
+        "s": s,
+        "h": harmonic_mean(u, s),
+        "seen_to_unseen": 100 * float(np.isin(pred_seen, unseen_classes).mean()),
+    }
 
 
 def attribute_compatibility_scores(x_train, labels_train, att, x_test, alpha: float = 1.0) -> np.ndarray:

@@ -18,8 +18,9 @@ NUM_BINS = 20  # disentanglement_lib's histogram_discretizer.num_bins for MIG
 def _check_pair(codes, factors) -> tuple[np.ndarray, np.ndarray]:
     codes, factors = np.asarray(codes), np.asarray(factors)
     if codes.ndim != 2 or factors.ndim != 2 or len(codes) != len(factors):
-        raise ValueError(f"expected codes (N, D) and factors (N, K) with the same N, "
-                         f"got {codes.shape} and {factors.shape}")
+        raise ValueError(
+            f"expected codes (N, D) and factors (N, K) with the same N, got {codes.shape} and {factors.shape}"
+        )
     return codes, factors
 
 
@@ -50,8 +51,9 @@ def mutual_info_matrix(codes, factors, num_bins: int = NUM_BINS) -> np.ndarray:
     """
     codes, factors = _check_pair(codes, factors)
     bins = discretize(codes, num_bins)
-    return np.array([[mutual_info_score(factors[:, k], bins[:, d]) for k in range(factors.shape[1])]
-                     for d in range(codes.shape[1])])
+    return np.array(
+        [[mutual_info_score(factors[:, k], bins[:, d]) for k in range(factors.shape[1])] for d in range(codes.shape[1])]
+    )
 
 
 def mig(codes, factors, num_bins: int = NUM_BINS) -> float:
@@ -68,7 +70,8 @@ def mig(codes, factors, num_bins: int = NUM_BINS) -> float:
     entropy = discrete_entropy(factors)  # (K,)
     if (entropy == 0).any():
         constant = [k for k in range(len(entropy)) if entropy[k] == 0]
-        raise ValueError(f"factor column(s) {constant} take a single value in this sample; "
-                         "MIG needs every factor to vary")
+        raise ValueError(
+            f"factor column(s) {constant} take a single value in this sample; MIG needs every factor to vary"
+        )
     mi = np.sort(mutual_info_matrix(codes, factors, num_bins), axis=0)[::-1]  # (D, K), largest first
     return float(np.mean((mi[0] - mi[1]) / entropy))

@@ -35,8 +35,14 @@ def _fixed_mask(which: torch.Tensor, num_factors: int, device) -> torch.Tensor:
     return F.one_hot(which, num_factors).bool()[:, None, :].to(device)
 
 
-def beta_vae_features(code_fn, sample_factors, num_factors: int, num_points: int, batch_size: int = BATCH_SIZE,
-                      generator: torch.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+def beta_vae_features(
+    code_fn,
+    sample_factors,
+    num_factors: int,
+    num_points: int,
+    batch_size: int = BATCH_SIZE,
+    generator: torch.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(num_points, D) features mean|z1 - z2| and (num_points,) labels (the shared factor)."""
     labels = torch.randint(num_factors, (num_points,), generator=generator)
     features = []
@@ -56,12 +62,21 @@ def beta_vae_score(train_features, train_labels, eval_features, eval_labels, ran
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # lbfgs' 100 iterations, as in disentanglement_lib
         classifier.fit(train_features, train_labels)
-    return {"train_accuracy": float(np.mean(classifier.predict(train_features) == train_labels)),
-            "eval_accuracy": float(np.mean(classifier.predict(eval_features) == eval_labels))}
+    return {
+        "train_accuracy": float(np.mean(classifier.predict(train_features) == train_labels)),
+        "eval_accuracy": float(np.mean(classifier.predict(eval_features) == eval_labels)),
+    }
 
 
-def factor_vae_votes(code_fn, sample_factors, num_factors: int, num_votes: int, global_variances,
-                     batch_size: int = BATCH_SIZE, generator: torch.Generator | None = None) -> np.ndarray:
+def factor_vae_votes(
+    code_fn,
+    sample_factors,
+    num_factors: int,
+    num_votes: int,
+    global_variances,
+    batch_size: int = BATCH_SIZE,
+    generator: torch.Generator | None = None,
+) -> np.ndarray:
     """(K, D) vote counts: row = the factor held fixed, column = the latent of least normalised variance.
 
     disentanglement_lib numbers the columns among active latents only; here they are the latents'
@@ -89,13 +104,22 @@ def factor_vae_accuracy(train_votes, eval_votes) -> dict:
     train_votes, eval_votes = np.asarray(train_votes), np.asarray(eval_votes)
     predicted = np.argmax(train_votes, axis=0)  # (D,) factor of each latent
     latents = np.arange(train_votes.shape[1])
-    return {"train_accuracy": float(train_votes[predicted, latents].sum() / train_votes.sum()),
-            "eval_accuracy": float(eval_votes[predicted, latents].sum() / eval_votes.sum())}
+    return {
+        "train_accuracy": float(train_votes[predicted, latents].sum() / train_votes.sum()),
+        "eval_accuracy": float(eval_votes[predicted, latents].sum() / eval_votes.sum()),
+    }
 
 
-def factor_vae_score(code_fn, sample_factors, num_factors: int, num_train: int = 10_000, num_eval: int = 5_000,
-                     num_variance_estimate: int = 10_000, batch_size: int = BATCH_SIZE,
-                     generator: torch.Generator | None = None) -> dict:
+def factor_vae_score(
+    code_fn,
+    sample_factors,
+    num_factors: int,
+    num_train: int = 10_000,
+    num_eval: int = 5_000,
+    num_variance_estimate: int = 10_000,
+    batch_size: int = BATCH_SIZE,
+    generator: torch.Generator | None = None,
+) -> dict:
     """The whole FactorVAE score: global variances, votes, accuracies and the number of active latents.
 
     With no active latent (a constant code) both accuracies are 0, as in disentanglement_lib.
@@ -105,6 +129,8 @@ def factor_vae_score(code_fn, sample_factors, num_factors: int, num_train: int =
     num_active = int((np.sqrt(global_variances) >= ACTIVE_STD).sum())
     if num_active == 0:
         return {"train_accuracy": 0.0, "eval_accuracy": 0.0, "active_latents": 0}
-    votes = [factor_vae_votes(code_fn, sample_factors, num_factors, n, global_variances, batch_size, generator)
-             for n in (num_train, num_eval)]
+    votes = [
+        factor_vae_votes(code_fn, sample_factors, num_factors, n, global_variances, batch_size, generator)
+        for n in (num_train, num_eval)
+    ]
     return {**factor_vae_accuracy(*votes), "active_latents": num_active}

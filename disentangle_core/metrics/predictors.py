@@ -25,23 +25,31 @@ BOOSTING_STAGES = 100  # scikit-learn's default n_estimators, as disentanglement
 def _check_split(train_codes, train_factors, test_codes, test_factors):
     arrays = [np.asarray(a) for a in (train_codes, train_factors, test_codes, test_factors)]
     train_codes, train_factors, test_codes, test_factors = arrays
-    if any(a.ndim != 2 for a in arrays) or len(train_codes) != len(train_factors) \
-            or len(test_codes) != len(test_factors) or train_codes.shape[1] != test_codes.shape[1] \
-            or train_factors.shape[1] != test_factors.shape[1]:
-        raise ValueError("expected train and test codes (N, D) with factors (N, K) of matching sizes, got "
-                         f"{[a.shape for a in arrays]}")
+    if (
+        any(a.ndim != 2 for a in arrays)
+        or len(train_codes) != len(train_factors)
+        or len(test_codes) != len(test_factors)
+        or train_codes.shape[1] != test_codes.shape[1]
+        or train_factors.shape[1] != test_factors.shape[1]
+    ):
+        raise ValueError(
+            "expected train and test codes (N, D) with factors (N, K) of matching sizes, got "
+            f"{[a.shape for a in arrays]}"
+        )
     return arrays
 
 
-def gbt_importance(train_codes, train_factors, test_codes, test_factors, random_state: int = 0,
-                   boosting_stages: int = BOOSTING_STAGES) -> tuple[np.ndarray, float, float]:
+def gbt_importance(
+    train_codes, train_factors, test_codes, test_factors, random_state: int = 0, boosting_stages: int = BOOSTING_STAGES
+) -> tuple[np.ndarray, float, float]:
     """(D, K) importance of each latent for each factor, and the mean train / test accuracy.
 
     One ``GradientBoostingClassifier`` per factor (scikit-learn defaults otherwise); its
     ``feature_importances_`` form a column of the matrix.
     """
     train_codes, train_factors, test_codes, test_factors = _check_split(
-        train_codes, train_factors, test_codes, test_factors)
+        train_codes, train_factors, test_codes, test_factors
+    )
     num_latents, num_factors = train_codes.shape[1], train_factors.shape[1]
     importance = np.zeros((num_latents, num_factors))
     train_acc, test_acc = [], []
@@ -70,13 +78,19 @@ def dci_completeness(importance: np.ndarray) -> float:
     return float(np.sum(per_factor * importance.sum(0) / importance.sum()))
 
 
-def dci(train_codes, train_factors, test_codes, test_factors, random_state: int = 0,
-        boosting_stages: int = BOOSTING_STAGES) -> dict:
+def dci(
+    train_codes, train_factors, test_codes, test_factors, random_state: int = 0, boosting_stages: int = BOOSTING_STAGES
+) -> dict:
     """DCI disentanglement, completeness and informativeness (train and test accuracy of the trees)."""
-    importance, train_acc, test_acc = gbt_importance(train_codes, train_factors, test_codes, test_factors,
-                                                     random_state, boosting_stages)
-    return {"disentanglement": dci_disentanglement(importance), "completeness": dci_completeness(importance),
-            "informativeness_train": train_acc, "informativeness_test": test_acc}
+    importance, train_acc, test_acc = gbt_importance(
+        train_codes, train_factors, test_codes, test_factors, random_state, boosting_stages
+    )
+    return {
+        "disentanglement": dci_disentanglement(importance),
+        "completeness": dci_completeness(importance),
+        "informativeness_train": train_acc,
+        "informativeness_test": test_acc,
+    }
 
 
 def sap_matrix(train_codes, train_factors, test_codes, test_factors, random_state: int = 0) -> np.ndarray:
@@ -86,7 +100,8 @@ def sap_matrix(train_codes, train_factors, test_codes, test_factors, random_stat
     A constant latent gets the accuracy of a constant guess.
     """
     train_codes, train_factors, test_codes, test_factors = _check_split(
-        train_codes, train_factors, test_codes, test_factors)
+        train_codes, train_factors, test_codes, test_factors
+    )
     scores = np.zeros((train_codes.shape[1], train_factors.shape[1]))
     with warnings.catch_warnings():
         # liblinear often stops at max_iter on a single feature; the accuracy is what is scored

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .autoencoder import Autoencoder, AutoencoderConfig
-from .base import GenerativeModel, NonFiniteLossError, check_finite
+from .base import GenerativeModel, NonFiniteLossError, check_finite  # noqa: F401  (re-exported)
 from .beta_tcvae import BetaTCVAE, BetaTCVAEConfig
 from .beta_vae import BetaVAE, BetaVAEConfig
 from .cada_vae import CADAVAE, CADAVAEConfig
@@ -13,7 +13,7 @@ from .factor_vae import FactorVAE, FactorVAEConfig
 from .infogan import InfoGAN, InfoGANConfig
 from .joint_vae import JointVAE, JointVAEConfig
 from .masked_content_ae import MaskedContentAE, MaskedContentAEConfig
-from .nets import for_cpu_inference
+from .nets import for_cpu_inference  # noqa: F401  (re-exported)
 
 MODELS = {
     "autoencoder": (Autoencoder, AutoencoderConfig),
@@ -37,7 +37,9 @@ def build_model(name: str, **config) -> GenerativeModel:
     fields = set(config_cls.__dataclass_fields__)
     unknown = sorted(set(config) - fields)
     if unknown:
-        raise ValueError(f"unknown config field(s) {unknown} for model {name!r}; choose from: {', '.join(sorted(fields))}")
+        raise ValueError(
+            f"unknown config field(s) {unknown} for model {name!r}; choose from: {', '.join(sorted(fields))}"
+        )
     return model_cls(config_cls(**{k: _check_type(name, k, v, config_cls) for k, v in config.items()}))
 
 

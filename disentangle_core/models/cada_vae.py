@@ -75,9 +75,16 @@ class CADAVAE(GenerativeModel):
         mu_c, logvar_c = self.attribute_encoder(c)
         z_x = reparameterize(mu_x, logvar_x) if self.training else mu_x  # (B, latent_dim)
         z_c = reparameterize(mu_c, logvar_c) if self.training else mu_c
-        return {"mu_x": mu_x, "logvar_x": logvar_x, "mu_c": mu_c, "logvar_c": logvar_c,
-                "x_from_x": self.image_decoder(z_x), "c_from_c": self.attribute_decoder(z_c),
-                "x_from_c": self.image_decoder(z_c), "c_from_x": self.attribute_decoder(z_x)}
+        return {
+            "mu_x": mu_x,
+            "logvar_x": logvar_x,
+            "mu_c": mu_c,
+            "logvar_c": logvar_c,
+            "x_from_x": self.image_decoder(z_x),
+            "c_from_c": self.attribute_decoder(z_c),
+            "x_from_c": self.image_decoder(z_c),
+            "c_from_x": self.attribute_decoder(z_x),
+        }
 
     def epoch(self, step: int, batch_size: int) -> float:
         """How many passes over the training images ``step`` batches make (the warm-ups count epochs)."""
@@ -94,5 +101,13 @@ class CADAVAE(GenerativeModel):
         delta = warmup(epoch, cfg.cross_reconstruction, cfg.cross_reconstruction_start, cfg.cross_reconstruction_end)
         distance = warmup(epoch, cfg.distance, cfg.distance_start, cfg.distance_end)
         total = recon + beta * kl + delta * cross_recon + distance * align
-        return {"loss": total, "recon": recon, "kl": kl, "cross_recon": cross_recon, "align": align,
-                "beta": beta, "delta": delta, "distance": distance}
+        return {
+            "loss": total,
+            "recon": recon,
+            "kl": kl,
+            "cross_recon": cross_recon,
+            "align": align,
+            "beta": beta,
+            "delta": delta,
+            "distance": distance,
+        }

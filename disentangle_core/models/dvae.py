@@ -36,7 +36,9 @@ class DVAEConfig:
     num_classes: int = 48
     dataset_size: int = 4320
     latent_dim: int = 64  # z^t, category-distilling: what the final classifier reads
-    dispersing_dim: int | None = None  # z^p, category-dispersing: None is latent_dim; 0 is the ablation without the split
+    dispersing_dim: int | None = (
+        None  # z^p, category-dispersing: None is latent_dim; 0 is the ablation without the split
+    )
     join: str = "sum"  # how D_m and f_m read the parts: "sum" (the paper's z^t + z^p) or "concat" (side by side)
     image_encoder_width: int = 1560  # CADA-VAE's widths (the paper: "2-layer MLP" encoders and decoders)
     image_decoder_width: int = 1660
@@ -69,8 +71,9 @@ class DVAE(GenerativeModel):
         if cfg.join not in ("sum", "concat"):
             raise ValueError(f'join must be "sum" or "concat", got {cfg.join!r}')
         if cfg.join == "sum" and cfg.dispersing_dim not in (0, cfg.latent_dim):
-            raise ValueError(f"z^t + z^p needs parts of one size: latent_dim {cfg.latent_dim}, "
-                             f"dispersing_dim {cfg.dispersing_dim}")
+            raise ValueError(
+                f"z^t + z^p needs parts of one size: latent_dim {cfg.latent_dim}, dispersing_dim {cfg.dispersing_dim}"
+            )
         width = cfg.latent_dim + cfg.dispersing_dim if cfg.join == "concat" else cfg.latent_dim  # what D, f read
         encoded = cfg.latent_dim + cfg.dispersing_dim  # (z^t, z^p) side by side out of each encoder
         self.image_encoder = GaussianMLP(cfg.feature_dim, cfg.image_encoder_width, encoded)
@@ -113,9 +116,18 @@ class DVAE(GenerativeModel):
         z_x = reparameterize(mu_x, logvar_x) if self.training else mu_x
         z_c = reparameterize(mu_c, logvar_c) if self.training else mu_c
         joined_x, joined_c = self.joined(z_x), self.joined(z_c)
-        return {"mu_x": mu_x, "logvar_x": logvar_x, "mu_c": mu_c, "logvar_c": logvar_c, "z_x": z_x, "z_c": z_c,
-                "x_from_x": self.image_decoder(joined_x), "c_from_c": self.attribute_decoder(joined_c),
-                "x_from_c": self.image_decoder(joined_c), "c_from_x": self.attribute_decoder(joined_x)}
+        return {
+            "mu_x": mu_x,
+            "logvar_x": logvar_x,
+            "mu_c": mu_c,
+            "logvar_c": logvar_c,
+            "z_x": z_x,
+            "z_c": z_c,
+            "x_from_x": self.image_decoder(joined_x),
+            "c_from_c": self.attribute_decoder(joined_c),
+            "x_from_c": self.image_decoder(joined_c),
+            "c_from_x": self.attribute_decoder(joined_x),
+        }
 
     def shuffling_loss(self, z: torch.Tensor, labels: torch.Tensor, classifier: nn.Module) -> torch.Tensor:
         """CE of the label from z^t + z^p and from z^t + the z^p of another sample of the batch.
@@ -123,8 +135,9 @@ class DVAE(GenerativeModel):
         ``z`` is the encoder-side (B, latent_dim + dispersing_dim) latent; ``classifier`` reads ``joined``."""
         t = self.config.latent_dim
         shuffled = torch.cat([z[:, :t], z[torch.randperm(len(z), device=z.device), t:]], 1)  # (B, t + p)
-        return (F.cross_entropy(classifier(self.joined(z)), labels)
-                + F.cross_entropy(classifier(self.joined(shuffled)), labels))
+        return F.cross_entropy(classifier(self.joined(z)), labels) + F.cross_entropy(
+            classifier(self.joined(shuffled)), labels
+        )
 
     def loss(self, batch, out, step) -> dict:
         cfg, x, c = self.config, batch["x"], batch["c"]
@@ -133,8 +146,9 @@ class DVAE(GenerativeModel):
         recon = l1_reconstruction(out["x_from_x"], x) + l1_reconstruction(out["c_from_c"], c)
         kl_t = kl_normal(*image["t"]) + kl_normal(*attribute["t"])
         kl_p = kl_normal(*image["p"]) + kl_normal(*attribute["p"]) if "p" in image else torch.zeros((), device=x.device)
-        shuffle = (self.shuffling_loss(out["z_x"], batch["labels"], self.image_classifier)
-                   + self.shuffling_loss(out["z_c"], batch["labels"], self.attribute_classifier))
+        shuffle = self.shuffling_loss(out["z_x"], batch["labels"], self.image_classifier) + self.shuffling_loss(
+            out["z_c"], batch["labels"], self.attribute_classifier
+        )
         cross_recon = cross_reconstruction(out["x_from_c"], x, out["c_from_x"], c)
         align_t = wasserstein2(*image["t"], *attribute["t"])
         align_p = wasserstein2(*image["p"], *attribute["p"]) if "p" in image else torch.zeros((), device=x.device)
@@ -143,6 +157,16 @@ class DVAE(GenerativeModel):
         lam_beta = warmup(epoch, cfg.lambda_ * cfg.beta, cfg.distance_start, cfg.distance_end)
         vae = recon + kl_weight * (kl_t + cfg.alpha * kl_p)
         total = vae + cfg.gamma * shuffle + lam * cross_recon + lam_beta * (align_t + align_p)
-        return {"loss": total, "recon": recon, "kl_t": kl_t, "kl_p": kl_p, "shuffle": shuffle,
-                "cross_recon": cross_recon, "align_t": align_t, "align_p": align_p,
-                "kl_weight": kl_weight, "lambda": lam, "lambda_beta": lam_beta}
+        return {
+            "loss": total,
+            "recon": recon,
+            "kl_t": kl_t,
+            "kl_p": kl_p,
+            "shuffle": shuffle,
+            "cross_recon": cross_recon,
+            "align_t": align_t,
+            "align_p": align_p,
+            "kl_weight": kl_weight,
+            "lambda": lam,
+            "lambda_beta": lam_beta,
+        }

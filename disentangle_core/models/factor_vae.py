@@ -54,8 +54,9 @@ class FactorVAE(GaussianVAE):
 
     def __init__(self, config: FactorVAEConfig = FactorVAEConfig()):
         super().__init__(config)
-        self.tc_discriminator = TCDiscriminator(config.latent_dim, config.discriminator_width,
-                                                config.discriminator_layers)
+        self.tc_discriminator = TCDiscriminator(
+            config.latent_dim, config.discriminator_width, config.discriminator_layers
+        )
 
     def loss(self, batch, out, step) -> dict:
         """The VAE's objective; ``tc`` is the discriminator's estimate logit(q(z)) - logit(permuted)."""
@@ -70,15 +71,19 @@ class FactorVAE(GaussianVAE):
         """Cross-entropy of the discriminator: ``z`` from q(z) is class 0, ``z_permuted`` class 1."""
         real = torch.zeros(len(z), dtype=torch.long, device=z.device)
         fake = torch.ones(len(z_permuted), dtype=torch.long, device=z.device)
-        return 0.5 * (F.cross_entropy(self.tc_discriminator(z), real)
-                      + F.cross_entropy(self.tc_discriminator(z_permuted), fake))
+        return 0.5 * (
+            F.cross_entropy(self.tc_discriminator(z), real) + F.cross_entropy(self.tc_discriminator(z_permuted), fake)
+        )
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         cfg = self.config
         vae_parameters = [*self.encoder.parameters(), *self.decoder.parameters()]
-        return {"vae": torch.optim.Adam(vae_parameters, lr=cfg.lr, betas=(0.9, 0.999)),
-                "discriminator": torch.optim.Adam(self.tc_discriminator.parameters(), lr=cfg.discriminator_lr,
-                                                  betas=(0.5, 0.9))}
+        return {
+            "vae": torch.optim.Adam(vae_parameters, lr=cfg.lr, betas=(0.9, 0.999)),
+            "discriminator": torch.optim.Adam(
+                self.tc_discriminator.parameters(), lr=cfg.discriminator_lr, betas=(0.5, 0.9)
+            ),
+        }
 
     def training_step(self, batch: dict, step: int, optimizers: dict) -> dict:
         if len(batch["x"]) < 2:

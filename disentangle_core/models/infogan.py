@@ -40,8 +40,11 @@ class InfoGANConfig:
     discriminator_lr: float = 2e-4  # D and Q Adam, betas (0.5, 0.999)
 
     def __post_init__(self):
-        for key, value, choices in (("d_norm", self.d_norm, NORMS), ("penalty", self.penalty, PENALTIES),
-                                    ("q_std", self.q_std, ("learned", "fixed"))):
+        for key, value, choices in (
+            ("d_norm", self.d_norm, NORMS),
+            ("penalty", self.penalty, PENALTIES),
+            ("q_std", self.q_std, ("learned", "fixed")),
+        ):
             if value not in choices:
                 raise ValueError(f"unknown {key} {value!r}; choose from: {', '.join(choices)}")
 
@@ -55,10 +58,17 @@ class Generator(nn.Module):
 
     def __init__(self, code_dim: int, hidden: int):
         super().__init__()
-        self.fc = nn.Sequential(Float32Linear(code_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
-                                nn.Linear(hidden, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU())
-        self.conv = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
-                                  nn.ConvTranspose2d(64, 1, 4, 2, 1))  # 7 -> 14 -> 28
+        self.fc = nn.Sequential(
+            Float32Linear(code_dim, hidden),
+            nn.BatchNorm1d(hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, 128 * 7 * 7),
+            nn.BatchNorm1d(128 * 7 * 7),
+            nn.ReLU(),
+        )
+        self.conv = nn.Sequential(
+            nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1)
+        )  # 7 -> 14 -> 28
 
     def forward(self, code):
         return self.conv(self.fc(code).view(-1, 128, 7, 7))
@@ -73,9 +83,16 @@ class Trunk(nn.Module):
         bn2d = nn.Identity if norm == "spectral" else nn.BatchNorm2d  # spectral norm replaces batch norm
         bn1d = nn.Identity if norm == "spectral" else nn.BatchNorm1d
         self.net = nn.Sequential(
-            sn(nn.Conv2d(1, 64, 4, 2, 1)), nn.LeakyReLU(0.1),  # 28 -> 14
-            sn(nn.Conv2d(64, 128, 4, 2, 1)), bn2d(128), nn.LeakyReLU(0.1),  # 14 -> 7
-            nn.Flatten(), sn(nn.Linear(128 * 7 * 7, hidden)), bn1d(hidden), nn.LeakyReLU(0.1))
+            sn(nn.Conv2d(1, 64, 4, 2, 1)),
+            nn.LeakyReLU(0.1),  # 28 -> 14
+            sn(nn.Conv2d(64, 128, 4, 2, 1)),
+            bn2d(128),
+            nn.LeakyReLU(0.1),  # 14 -> 7
+            nn.Flatten(),
+            sn(nn.Linear(128 * 7 * 7, hidden)),
+            bn1d(hidden),
+            nn.LeakyReLU(0.1),
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -93,8 +110,12 @@ class InfoGAN(GenerativeModel):
         self.generator = Generator(cfg.code_dim, cfg.hidden)
         self.trunk = Trunk(cfg.hidden, cfg.d_norm)
         self.d_head = nn.Linear(cfg.hidden, 1)
-        self.q_head = nn.Sequential(nn.Linear(cfg.hidden, 128), nn.BatchNorm1d(128), nn.LeakyReLU(0.1),
-                                    Float32Linear(128, cfg.num_categories + 2 * cfg.continuous_dim))  # fp32 under autocast
+        self.q_head = nn.Sequential(
+            nn.Linear(cfg.hidden, 128),
+            nn.BatchNorm1d(128),
+            nn.LeakyReLU(0.1),
+            Float32Linear(128, cfg.num_categories + 2 * cfg.continuous_dim),
+        )  # fp32 under autocast
         # where each part sits in a code vector (decode, traversals and the app use them)
         self.continuous_slice = slice(cfg.noise_dim, cfg.noise_dim + cfg.continuous_dim)
         self.categorical_slice = slice(cfg.noise_dim + cfg.continuous_dim, cfg.code_dim)
@@ -129,8 +150,11 @@ class InfoGAN(GenerativeModel):
     def encode(self, x):  # (B, 1, 28, 28) -> (B, code_dim): Q's reading as a code, with zero noise
         reading = self.read(x)
         category = reading["category_logits"].argmax(1)
-        return (self.make_code(torch.zeros(len(x), self.config.noise_dim, device=x.device), category,
-                               reading["continuous"]),)
+        return (
+            self.make_code(
+                torch.zeros(len(x), self.config.noise_dim, device=x.device), category, reading["continuous"]
+            ),
+        )
 
     def decode(self, code):  # (B, code_dim) -> (B, 1, 28, 28) logits
         return self.generator(code)
@@ -152,23 +176,29 @@ class InfoGAN(GenerativeModel):
         nll = -gaussian_log_density(sample["continuous"], reading["continuous"], reading["continuous_logvar"])
         continuous = nll.sum(1).mean()  # nats, summed over the continuous codes
         cfg = self.config
-        return {"info": cfg.lambda_categorical * categorical + cfg.lambda_continuous * continuous,
-                "info_categorical": categorical, "info_continuous": continuous}
+        return {
+            "info": cfg.lambda_categorical * categorical + cfg.lambda_continuous * continuous,
+            "info_categorical": categorical,
+            "info_continuous": continuous,
+        }
 
     def loss(self, batch, out, step) -> dict:
         """The generator's objective on a fresh batch: non-saturating GAN loss plus λ · (-L_I)."""
         sample = self.sample_code(len(batch["x"]))
         x_fake = torch.sigmoid(self.decode(sample["code"]))
-        adversarial = F.binary_cross_entropy_with_logits(self.d_head(self.trunk(x_fake)).float(),
-                                                         torch.ones(len(x_fake), 1, device=x_fake.device))
+        adversarial = F.binary_cross_entropy_with_logits(
+            self.d_head(self.trunk(x_fake)).float(), torch.ones(len(x_fake), 1, device=x_fake.device)
+        )
         info = self.information_loss(x_fake, sample)
         return {"loss": adversarial + info["info"], "generator": adversarial, **info}
 
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         cfg = self.config
         discriminator = [*self.trunk.parameters(), *self.d_head.parameters(), *self.q_head.parameters()]
-        return {"discriminator": torch.optim.Adam(discriminator, lr=cfg.discriminator_lr, betas=(0.5, 0.999)),
-                "generator": torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.999))}
+        return {
+            "discriminator": torch.optim.Adam(discriminator, lr=cfg.discriminator_lr, betas=(0.5, 0.999)),
+            "generator": torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=(0.5, 0.999)),
+        }
 
     def training_step(self, batch: dict, step: int, optimizers: dict) -> dict:
         cfg, x_real = self.config, batch["x"]  # (B, 1, 28, 28) in [0, 1]
@@ -183,8 +213,9 @@ class InfoGAN(GenerativeModel):
             x_real = x_real.detach().requires_grad_(True)
         real_logits = self.d_head(self.trunk(x_real)).float()
         fake_features = self.trunk(x_fake)
-        discriminator = (F.binary_cross_entropy_with_logits(real_logits, ones)
-                         + F.binary_cross_entropy_with_logits(self.d_head(fake_features).float(), zeros))
+        discriminator = F.binary_cross_entropy_with_logits(real_logits, ones) + F.binary_cross_entropy_with_logits(
+            self.d_head(fake_features).float(), zeros
+        )
         terms = {"discriminator": discriminator}
         if cfg.penalty == "r1":
             terms["r1"] = r1_penalty(real_logits, x_real, cfg.r1_gamma)

@@ -17,8 +17,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..losses import (capacity_penalty, kl_categorical_uniform, kl_normal, kl_per_latent, linear_schedule,
-                      reconstruction, reparameterize)
+from ..losses import (
+    capacity_penalty,
+    kl_categorical_uniform,
+    kl_normal,
+    kl_per_latent,
+    linear_schedule,
+    reconstruction,
+    reparameterize,
+)
 from .base import GenerativeModel
 from .nets import Float32Linear
 
@@ -51,18 +58,28 @@ class JointVAE(GenerativeModel):
         super().__init__(config)
         cfg = config
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),  # 28 -> 14 -> 7
-            nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(),
-            Float32Linear(256, 2 * cfg.continuous_dim + cfg.num_categories))  # fp32 under autocast
-        self.decoder_fc = nn.Sequential(Float32Linear(cfg.code_dim, 256), nn.ReLU(), nn.Linear(256, 64 * 7 * 7), nn.ReLU())
-        self.decoder_conv = nn.Sequential(nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),
-                                          nn.ConvTranspose2d(32, 1, 4, 2, 1))  # 7 -> 14 -> 28
+            nn.Conv2d(1, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 4, 2, 1),
+            nn.ReLU(),  # 28 -> 14 -> 7
+            nn.Flatten(),
+            nn.Linear(64 * 7 * 7, 256),
+            nn.ReLU(),
+            Float32Linear(256, 2 * cfg.continuous_dim + cfg.num_categories),
+        )  # fp32 under autocast
+        self.decoder_fc = nn.Sequential(
+            Float32Linear(cfg.code_dim, 256), nn.ReLU(), nn.Linear(256, 64 * 7 * 7), nn.ReLU()
+        )
+        self.decoder_conv = nn.Sequential(
+            nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, 1, 4, 2, 1)
+        )  # 7 -> 14 -> 28
         self.continuous_slice = slice(0, cfg.continuous_dim)
         self.categorical_slice = slice(cfg.continuous_dim, cfg.code_dim)
 
     def encode(self, x):  # (B, 1, 28, 28) -> mu (B, D), logvar (B, D), category logits (B, K), in fp32
         mu, logvar, logits = self.encoder(x).split(
-            [self.config.continuous_dim, self.config.continuous_dim, self.config.num_categories], dim=1)
+            [self.config.continuous_dim, self.config.continuous_dim, self.config.num_categories], dim=1
+        )
         return mu, logvar, logits
 
     def decode(self, code):  # (B, code_dim) -> (B, 1, 28, 28) logits
@@ -100,8 +117,15 @@ class JointVAE(GenerativeModel):
         kl_c = kl_categorical_uniform(out["category_logits"])
         c_z, c_c = self.capacities(step)
         penalty = capacity_penalty(kl_z, c_z, cfg.gamma) + capacity_penalty(kl_c, c_c, cfg.gamma)
-        return {"loss": recon + penalty, "recon": recon, "kl": kl_z, "kl_categorical": kl_c, "capacity": penalty,
-                "C": c_z, "C_categorical": c_c}
+        return {
+            "loss": recon + penalty,
+            "recon": recon,
+            "kl": kl_z,
+            "kl_categorical": kl_c,
+            "capacity": penalty,
+            "C": c_z,
+            "C_categorical": c_c,
+        }
 
     def read(self, x) -> dict:
         """The encoder's reading of x: category logits (B, K) and continuous means (B, D)."""

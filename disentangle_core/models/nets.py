@@ -29,10 +29,15 @@ class ConvEncoder(nn.Module):
         super().__init__()
         conv = lambda cin: [nn.Conv2d(cin, channels, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
         self.net = nn.Sequential(
-            *conv(in_channels), *conv(channels), *conv(channels), *conv(channels),  # (B, 32, 4, 4)
+            *conv(in_channels),
+            *conv(channels),
+            *conv(channels),
+            *conv(channels),  # (B, 32, 4, 4)
             nn.Flatten(),
-            nn.Linear(channels * 4 * 4, hidden), nn.ReLU(inplace=True),
-            nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+            nn.Linear(channels * 4 * 4, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(inplace=True),
             Float32Linear(hidden, out_dim),  # (B, out_dim): mu and logvar
         )
 
@@ -45,13 +50,19 @@ class ConvDecoder(nn.Module):
         super().__init__()
         deconv = lambda cout: nn.ConvTranspose2d(channels, cout, 4, stride=2, padding=1)
         self.net = nn.Sequential(
-            Float32Linear(latent_dim, hidden), nn.ReLU(inplace=True),  # z read in fp32
-            nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
-            nn.Linear(hidden, channels * 4 * 4), nn.ReLU(inplace=True),
+            Float32Linear(latent_dim, hidden),
+            nn.ReLU(inplace=True),  # z read in fp32
+            nn.Linear(hidden, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, channels * 4 * 4),
+            nn.ReLU(inplace=True),
             nn.Unflatten(1, (channels, 4, 4)),
-            deconv(channels), nn.ReLU(inplace=True),
-            deconv(channels), nn.ReLU(inplace=True),
-            deconv(channels), nn.ReLU(inplace=True),
+            deconv(channels),
+            nn.ReLU(inplace=True),
+            deconv(channels),
+            nn.ReLU(inplace=True),
+            deconv(channels),
+            nn.ReLU(inplace=True),
             deconv(out_channels),  # (B, C, 64, 64) logits
         )
 
@@ -76,8 +87,7 @@ class FoldedConvTranspose2d(nn.Module):
     def forward(self, x):  # (B, C_in, H, W) -> (B, C_out, H', W')
         b, c, h, w = x.shape
         columns = self.weight.flatten(1).t() @ x.reshape(b, c, h * w)  # (B, C_out * k * k, H * W)
-        size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in
-                     zip((h, w), self.stride, self.padding, self.kernel_size))
+        size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip((h, w), self.stride, self.padding, self.kernel_size))
         out = F.fold(columns, size, self.kernel_size, padding=self.padding, stride=self.stride)
         return out if self.bias is None else out + self.bias.view(1, -1, 1, 1)
 

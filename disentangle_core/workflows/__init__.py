@@ -12,6 +12,12 @@ from .measuring import evaluate, load, publish_model
 from .training import RECIPE_KEYS, data_options_of, train_preset
 
 __all__ = [
-    "RECIPE_KEYS", "data_options_of", "evaluate", "load", "publish_model", "train_preset", "transfer_figure",
+    "RECIPE_KEYS",
+    "data_options_of",
+    "evaluate",
+    "load",
+    "publish_model",
+    "train_preset",
+    "transfer_figure",
     "traversal_figure",
 ]

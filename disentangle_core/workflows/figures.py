@@ -29,8 +29,10 @@ def _check_figure(model, card: dict, name: str, command: str) -> None:
         return
     whose = f"whose figure command is {family.figure}" if family.figure else "which has no figure command"
     models = [m for f in FAMILIES.values() if f.figure == command for m in f.models]
-    raise ValueError(f"{name} is a {family.name} model ({card['model']}), {whose}; "
-                     f"{command} needs {NEEDS[command]} ({', '.join(models)})")
+    raise ValueError(
+        f"{name} is a {family.name} model ({card['model']}), {whose}; "
+        f"{command} needs {NEEDS[command]} ({', '.join(models)})"
+    )
 
 
 def traversal_figure(name: str, out: str | Path, *, steps: int = 10, seed: int = 0) -> str:
@@ -63,19 +65,21 @@ def _category_figure(model: CategoricalCodeModel, card: dict, out: Path, steps: 
     """Rows: the categories; columns: each continuous code (the most used three) swept from -2 to 2."""
     code = model.eval().sample_code(1, torch.Generator().manual_seed(seed))["code"][0]
     usage = card.get("continuous_kl")  # measured by publish; InfoGAN's codes are all used by design
-    dims = (sorted(range(len(usage)), key=lambda d: -usage[d]) if usage else
-            list(range(model.config.continuous_dim)))[:3]
+    dims = (sorted(range(len(usage)), key=lambda d: -usage[d]) if usage else list(range(model.config.continuous_dim)))[
+        :3
+    ]
     sweep_all = category_sweep(model, code, dims, steps=steps)
     if out.suffix.lower() == ".png":
         traversal_grid(sweep_all).save(out)
     else:  # one column per continuous code, each sweeping its range as the animation plays
-        blocks = [replace(sweep_all, images=sweep_all.images[:, b * steps:(b + 1) * steps]) for b in range(len(dims))]
+        blocks = [replace(sweep_all, images=sweep_all.images[:, b * steps : (b + 1) * steps]) for b in range(len(dims))]
         save_gif(traversal_frames(blocks), out)
     return f"wrote {out} (rows: categories; columns: continuous codes {dims} from -2 to 2)"
 
 
-def transfer_figure(name: str, out: str | Path, *, faces: int = 6, donors: int = 6, amount: float = 1.0,
-                    seed: int = 0) -> str:
+def transfer_figure(
+    name: str, out: str | Path, *, faces: int = 6, donors: int = 6, amount: float = 1.0, seed: int = 0
+) -> str:
     """Write the content-transfer grid of the faces model ``name`` (asset or model file) to ``out`` (PNG):
     held-out faces (rows) wearing each donor's attribute (columns); returns what it shows."""
     out = Path(out)

@@ -27,14 +27,17 @@ def _measure_file(evaluation: Evaluation, path, preset: str, counts: str, data_d
     """(card, headline metrics) of another checkpoint of ``preset``, measured as the published one is."""
     model, card = checkpoints.load_model(path)
     if card.get("preset") != preset:
-        raise ValueError(f"{path} was trained from preset {card.get('preset')!r}, not {preset!r}; "
-                         "--seeds and --curve take checkpoints of the same recipe")
+        raise ValueError(
+            f"{path} was trained from preset {card.get('preset')!r}, not {preset!r}; "
+            "--seeds and --curve take checkpoints of the same recipe"
+        )
     measured = evaluation.measure(model, card, counts=counts, seed=0, data_dir=data_dir, device="cpu")
     return card, card_updates(evaluation, measured, counts)["metrics"]
 
 
-def publish_model(model_file, name: str, *, counts: str = "standard", data_dir=None, seeds=(), curve=(),
-                  fp16: bool = False) -> tuple[Path, dict]:
+def publish_model(
+    model_file, name: str, *, counts: str = "standard", data_dir=None, seeds=(), curve=(), fp16: bool = False
+) -> tuple[Path, dict]:
     """Measure ``model_file`` and copy it into ``assets/`` as ``name``, with the numbers in its card; rewrite
     the asset tables. Returns the published file and what its card received.
 

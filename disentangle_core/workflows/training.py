@@ -27,14 +27,26 @@ class SizesModels(Protocol):
 
 def data_options_of(preset_name: str) -> tuple[str, ...]:
     """The options a preset's dataset takes beside the recipe's (e.g. ``split`` of the GZSL data)."""
-    return tuple(set(inspect.signature(DATASETS[get_preset(preset_name).dataset]).parameters)
-                 - {"device", "data_dir", "path"})
+    return tuple(
+        set(inspect.signature(DATASETS[get_preset(preset_name).dataset]).parameters) - {"device", "data_dir", "path"}
+    )
 
 
-def train_preset(name: str, out: str | Path, *, steps: int | None = None, data_dir: str | Path | None = None,
-                 config: dict | None = None, recipe: dict | None = None, data_options: dict | None = None,
-                 device: str = "auto", precision: str = "auto", checkpoint_every: int = 500, resume: bool = False,
-                 progress: bool = True) -> TrainResult:
+def train_preset(
+    name: str,
+    out: str | Path,
+    *,
+    steps: int | None = None,
+    data_dir: str | Path | None = None,
+    config: dict | None = None,
+    recipe: dict | None = None,
+    data_options: dict | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    checkpoint_every: int = 500,
+    resume: bool = False,
+    progress: bool = True,
+) -> TrainResult:
     """Train the preset ``name`` into the folder ``out``; the model file is ``out/model.safetensors``.
 
     ``config`` overrides fields of the model config, ``recipe`` the preset's ``batch_size`` or ``seed``,
@@ -48,8 +60,10 @@ def train_preset(name: str, out: str | Path, *, steps: int | None = None, data_d
         raise ValueError(f"unknown recipe key(s) {unknown}; choose from: {', '.join(RECIPE_KEYS)}")
     unknown = sorted(set(data_options) - set(data_options_of(name)))
     if unknown:
-        raise ValueError(f"unknown data option(s) {unknown} of dataset {preset.dataset!r}; "
-                         f"choose from: {', '.join(sorted(data_options_of(name)))}")
+        raise ValueError(
+            f"unknown data option(s) {unknown} of dataset {preset.dataset!r}; "
+            f"choose from: {', '.join(sorted(data_options_of(name)))}"
+        )
     preset = replace(preset, config={**preset.config, **config}, data={**preset.data, **data_options}, **recipe)
     device = resolve_device(device)
     data_options = {**preset.data, **({"data_dir": str(data_dir)} if data_dir else {})}
@@ -59,8 +73,23 @@ def train_preset(name: str, out: str | Path, *, steps: int | None = None, data_d
     sizes = {k: v for k, v in given.items() if k in fields and k not in config}
     torch.manual_seed(preset.seed)  # the initial weights depend on the seed only
     model = build_model(preset.model, **{**preset.config, **sizes})
-    card = {"preset": name, "summary": preset.summary, "paper_setting": preset.paper,
-            **({"data_options": data_options} if data_options else {})}
-    return train(model, data, steps=steps or preset.steps, batch_size=preset.batch_size, seed=preset.seed,
-                 device=device, out_dir=out, checkpoint_every=checkpoint_every, resume=resume, precision=precision,
-                 card=card, progress=progress)
+    card = {
+        "preset": name,
+        "summary": preset.summary,
+        "paper_setting": preset.paper,
+        **({"data_options": data_options} if data_options else {}),
+    }
+    return train(
+        model,
+        data,
+        steps=steps or preset.steps,
+        batch_size=preset.batch_size,
+        seed=preset.seed,
+        device=device,
+        out_dir=out,
+        checkpoint_every=checkpoint_every,
+        resume=resume,
+        precision=precision,
+        card=card,
+        progress=progress,
+    )

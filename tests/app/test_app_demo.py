@@ -28,8 +28,12 @@ def test_every_key_used_in_the_app_is_translated(tmp_path_factory):
     import demo_app
 
     demo = demo_app.build_demo(tiny_assets_dir(tmp_path_factory))
-    used = set(re.findall(r'__i18n__\{\\?"__type__\\?": \\?"translation_metadata\\?", \\?"key\\?": \\?"([^"\\]+)',
-                          str(demo.get_config_file())))
+    used = set(
+        re.findall(
+            r'__i18n__\{\\?"__type__\\?": \\?"translation_metadata\\?", \\?"key\\?": \\?"([^"\\]+)',
+            str(demo.get_config_file()),
+        )
+    )
     assert len(used) > 30
     assert used <= set(demo_app.I18N.translations_dict["en"])
 
@@ -40,8 +44,6 @@ def test_image_files_are_named_by_content_and_shared():
     first, again = image_file(Image.new("L", (8, 8), 3)), image_file(Image.new("L", (8, 8), 3))
     other = image_file(Image.new("L", (8, 8), 4))
     assert first == again != other and Image.open(first).getpixel((0, 0)) == 3
-
-
 
 
 def test_app_builds_with_a_single_beta_model(tmp_path):

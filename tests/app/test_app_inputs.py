@@ -24,10 +24,19 @@ def test_check_number_accepts_numbers_in_range():
     assert isinstance(check_number(4.0, "x", 0, 5, integer=True), int)
 
 
-@pytest.mark.parametrize("value, words", [
-    ("3", "must be a number"), (None, "must be a number"), (True, "must be a number"), ([1], "must be a number"),
-    (math.nan, "between 0 and 5"), (math.inf, "between 0 and 5"), (-0.1, "between 0 and 5"), (6, "between 0 and 5"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("3", "must be a number"),
+        (None, "must be a number"),
+        (True, "must be a number"),
+        ([1], "must be a number"),
+        (math.nan, "between 0 and 5"),
+        (math.inf, "between 0 and 5"),
+        (-0.1, "between 0 and 5"),
+        (6, "between 0 and 5"),
+    ],
+)
 def test_check_number_rejects_with_one_sentence(value, words):
     with pytest.raises(ValueError, match=words) as info:
         check_number(value, "the step budget", 0, 5)
@@ -75,17 +84,30 @@ def test_rgba_and_palette_images_are_accepted(tmp_path):
     assert load_binary_image(save(Image.new("P", (30, 30)), tmp_path / "p.gif")).mean() == 0
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: text_file(p.with_suffix(".png")), "not an image"),
-    (lambda p: save(Image.new("CMYK", (64, 64)), p.with_suffix(".jpg")), "CMYK"),
-    (lambda p: save(Image.new("I;16", (64, 64)), p.with_suffix(".png")), "16 bits"),
-    (lambda p: png_header_only(p.with_suffix(".png"), 64, 64, bit_depth=16, colour_type=2), "16 bits"),  # RGB, 48 bits
-    (lambda p: save(Image.new("L", (64, 64)), p.with_suffix(".gif"), save_all=True,
-                    append_images=[Image.new("L", (64, 64), 255)]), "animated"),
-    (lambda p: png_header_only(p.with_suffix(".png"), 10_000, 10_000), "too large"),
-    (lambda p: png_header_only(p.with_suffix(".png"), MAX_UPLOAD_SIDE + 1, 10), "too large"),
-    (lambda p: save(Image.new("L", (64, 64)), p.with_suffix(".ico")), "not accepted"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: text_file(p.with_suffix(".png")), "not an image"),
+        (lambda p: save(Image.new("CMYK", (64, 64)), p.with_suffix(".jpg")), "CMYK"),
+        (lambda p: save(Image.new("I;16", (64, 64)), p.with_suffix(".png")), "16 bits"),
+        (
+            lambda p: png_header_only(p.with_suffix(".png"), 64, 64, bit_depth=16, colour_type=2),
+            "16 bits",
+        ),  # RGB, 48 bits
+        (
+            lambda p: save(
+                Image.new("L", (64, 64)),
+                p.with_suffix(".gif"),
+                save_all=True,
+                append_images=[Image.new("L", (64, 64), 255)],
+            ),
+            "animated",
+        ),
+        (lambda p: png_header_only(p.with_suffix(".png"), 10_000, 10_000), "too large"),
+        (lambda p: png_header_only(p.with_suffix(".png"), MAX_UPLOAD_SIDE + 1, 10), "too large"),
+        (lambda p: save(Image.new("L", (64, 64)), p.with_suffix(".ico")), "not accepted"),
+    ],
+)
 def test_bad_uploads_get_one_sentence(tmp_path, make, words):
     path = make(tmp_path / "upload")
     with pytest.raises(ValueError, match=words) as info:

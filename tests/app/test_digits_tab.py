@@ -19,8 +19,9 @@ from disentangle_core.checkpoints import ASSETS_DIR, available_assets
 from disentangle_core.data.mnist_format import to_mnist_format
 
 DIGIT_MODELS = ("infogan_mnist", "joint_vae_mnist")
-shipped = pytest.mark.skipif(not set(DIGIT_MODELS) <= set(available_assets(ASSETS_DIR)),
-                             reason="the digits checkpoints are not in assets/")
+shipped = pytest.mark.skipif(
+    not set(DIGIT_MODELS) <= set(available_assets(ASSETS_DIR)), reason="the digits checkpoints are not in assets/"
+)
 
 
 def centre_of_mass(x: torch.Tensor) -> tuple:
@@ -72,17 +73,20 @@ def test_to_mnist_format_centres_an_off_centre_blob():
         to_mnist_format(np.zeros((28, 28)))
 
 
-@pytest.mark.parametrize("sketch, words", [
-    (None, "the sketch is empty; draw a digit first"),
-    ({"background": None, "layers": [], "composite": None}, "the sketch is empty; draw a digit first"),
-    (np.full((280, 280, 4), 255, np.uint8), "the sketch is empty; draw a digit first"),
-    (np.zeros((280, 280, 4), np.uint8), "the sketch is empty; draw a digit first"),  # all transparent
-    ("a digit", "the sketch is not an image; draw a digit in the sketchpad"),
-    (np.zeros((5, 5, 2), np.uint8), "the sketch is not an image; draw a digit in the sketchpad"),
-    (np.array([["a", "b"]]), "the sketch is not an image; draw a digit in the sketchpad"),
-    (np.full((8, 8), np.nan), "the sketch is not an image; draw a digit in the sketchpad"),
-    (np.full((8, 8), 3.0), "pixel values must lie in [0, 255]"),
-])
+@pytest.mark.parametrize(
+    "sketch, words",
+    [
+        (None, "the sketch is empty; draw a digit first"),
+        ({"background": None, "layers": [], "composite": None}, "the sketch is empty; draw a digit first"),
+        (np.full((280, 280, 4), 255, np.uint8), "the sketch is empty; draw a digit first"),
+        (np.zeros((280, 280, 4), np.uint8), "the sketch is empty; draw a digit first"),  # all transparent
+        ("a digit", "the sketch is not an image; draw a digit in the sketchpad"),
+        (np.zeros((5, 5, 2), np.uint8), "the sketch is not an image; draw a digit in the sketchpad"),
+        (np.array([["a", "b"]]), "the sketch is not an image; draw a digit in the sketchpad"),
+        (np.full((8, 8), np.nan), "the sketch is not an image; draw a digit in the sketchpad"),
+        (np.full((8, 8), 3.0), "pixel values must lie in [0, 255]"),
+    ],
+)
 def test_bad_sketches_get_one_sentence(sketch, words):
     with pytest.raises(ValueError, match=re.escape(words)) as info:
         digits_views.sketch_to_digit(sketch)
@@ -102,7 +106,7 @@ def views():
 @pytest.mark.parametrize("name", DIGIT_MODELS)
 def test_model_sets_the_controls(views, name):
     radio, *rest = digits_tab.on_model(views, name)
-    sliders, (digit, figure, plot, *cleared) = rest[:digits_views.MAX_CODES], rest[digits_views.MAX_CODES:]
+    sliders, (digit, figure, plot, *cleared) = rest[: digits_views.MAX_CODES], rest[digits_views.MAX_CODES :]
     card = views.cache.load(name)[1]
     assert [value for _, value in radio["choices"]] == list(range(10))
     assert radio["choices"][3][0] == f"3 → {card['category_to_digit'][3]}"  # the card's matching, not "3"
@@ -161,23 +165,33 @@ def test_reading_a_sketch(views):
 
 @shipped
 @pytest.mark.slow
-@pytest.mark.parametrize("call, words", [
-    (lambda c: digits_tab.on_model(c, "infogan"),
-     "unknown model 'infogan'; choose from: infogan_mnist, joint_vae_mnist"),
-    (lambda c: digits_tab.on_model(c, "beta_vae_dsprites"), "unknown model 'beta_vae_dsprites'"),
-    (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 2.5, 0.0), "code c0 must be between -2 and 2, got 2.5"),
-    (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, "1", 0.0), "code c0 must be a number between -2 and 2"),
-    (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 0.0), "expected 2 code values for infogan_mnist"),
-    (lambda c: digits_tab.preview(c, "infogan_mnist", 10, 0, 0.0, 0.0), "category must be between 0 and 9, got 10"),
-    (lambda c: digits_tab.preview(c, "infogan_mnist", None, 0, 0.0, 0.0), "category must be a number between 0 and 9"),
-    (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, -1, 0.0, 0.0),
-     "noise seed must be between 0 and 999999, got -1"),
-    (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, 1.5, 0.0, 0.0), "noise seed must be a whole number"),
-    (lambda c: digits_tab.read_heldout(c, "infogan_mnist", 100), "held-out digit number must be between 0 and 99"),
-    (lambda c: digits_tab.read_sketch(c, "infogan_mnist", None), "the sketch is empty; draw a digit first"),
-    (lambda c: digits_tab.read_sketch(c, "infogan_mnist", "x.png"), "the sketch is not an image"),
-    (lambda c: digits_tab.read_sketch(c, "nope", None), "unknown model 'nope'"),  # the model is checked first
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (
+            lambda c: digits_tab.on_model(c, "infogan"),
+            "unknown model 'infogan'; choose from: infogan_mnist, joint_vae_mnist",
+        ),
+        (lambda c: digits_tab.on_model(c, "beta_vae_dsprites"), "unknown model 'beta_vae_dsprites'"),
+        (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 2.5, 0.0), "code c0 must be between -2 and 2, got 2.5"),
+        (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, "1", 0.0), "code c0 must be a number between -2 and 2"),
+        (lambda c: digits_tab.preview(c, "infogan_mnist", 3, 0, 0.0), "expected 2 code values for infogan_mnist"),
+        (lambda c: digits_tab.preview(c, "infogan_mnist", 10, 0, 0.0, 0.0), "category must be between 0 and 9, got 10"),
+        (
+            lambda c: digits_tab.preview(c, "infogan_mnist", None, 0, 0.0, 0.0),
+            "category must be a number between 0 and 9",
+        ),
+        (
+            lambda c: digits_tab.refresh(c, "infogan_mnist", 1, -1, 0.0, 0.0),
+            "noise seed must be between 0 and 999999, got -1",
+        ),
+        (lambda c: digits_tab.refresh(c, "infogan_mnist", 1, 1.5, 0.0, 0.0), "noise seed must be a whole number"),
+        (lambda c: digits_tab.read_heldout(c, "infogan_mnist", 100), "held-out digit number must be between 0 and 99"),
+        (lambda c: digits_tab.read_sketch(c, "infogan_mnist", None), "the sketch is empty; draw a digit first"),
+        (lambda c: digits_tab.read_sketch(c, "infogan_mnist", "x.png"), "the sketch is not an image"),
+        (lambda c: digits_tab.read_sketch(c, "nope", None), "unknown model 'nope'"),  # the model is checked first
+    ],
+)
 def test_bad_values_get_one_sentence(views, call, words):
     with pytest.raises(ValueError, match=re.escape(words)) as info:
         call(views)

@@ -76,16 +76,22 @@ def test_upload_is_encoded(views, tmp_path):
     assert outputs[0].sum() > 0 and outputs[0].shape == (1, 1, 64, 64)
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda v: dsprites_tab.from_index(v, "betavae", 1), "unknown model 'betavae'; choose from: autoencoder_dsprites"),
-    (lambda v: dsprites_tab.from_index(v, "beta_vae_dsprites", -3), "between 0 and 737279"),
-    (lambda v: dsprites_tab.from_index(v, "beta_vae_dsprites", "seven"), "must be a number"),
-    (lambda v: dsprites_tab.preview(v, "beta_vae_dsprites", None, 0.0), "no image is loaded yet"),
-    (lambda v: dsprites_tab.preview(v, "beta_vae_dsprites", [0.0] * 10, *[1e6] * 10), "latent z"),
-    (lambda v: dsprites_tab.preview(v, "beta_vae_dsprites", [0.0] * 10, *["x"] * 10), "must be a number"),
-    (lambda v: dsprites_beta_tab.compare(v, 1, 1.0), "no shipped model has β = 2^1 = 2; shipped β values: 1, 4"),
-    (lambda v: dsprites_beta_tab.compare(v, 1, 40), "log₂ β must be between 0 and 2"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (
+            lambda v: dsprites_tab.from_index(v, "betavae", 1),
+            "unknown model 'betavae'; choose from: autoencoder_dsprites",
+        ),
+        (lambda v: dsprites_tab.from_index(v, "beta_vae_dsprites", -3), "between 0 and 737279"),
+        (lambda v: dsprites_tab.from_index(v, "beta_vae_dsprites", "seven"), "must be a number"),
+        (lambda v: dsprites_tab.preview(v, "beta_vae_dsprites", None, 0.0), "no image is loaded yet"),
+        (lambda v: dsprites_tab.preview(v, "beta_vae_dsprites", [0.0] * 10, *[1e6] * 10), "latent z"),
+        (lambda v: dsprites_tab.preview(v, "beta_vae_dsprites", [0.0] * 10, *["x"] * 10), "must be a number"),
+        (lambda v: dsprites_beta_tab.compare(v, 1, 1.0), "no shipped model has β = 2^1 = 2; shipped β values: 1, 4"),
+        (lambda v: dsprites_beta_tab.compare(v, 1, 40), "log₂ β must be between 0 and 2"),
+    ],
+)
 def test_bad_values_get_one_sentence(views, call, words):
     with pytest.raises(ValueError, match=re.escape(words)) as info:
         call(views)
@@ -135,8 +141,6 @@ def test_both_dsprites_tabs_share_one_set_of_views(views):
 def test_dataset_image_is_the_indexed_sprite():
     x = dataset_image(0)  # square, smallest scale, orientation 0, top-left
     assert x.shape == (1, 1, 64, 64) and 0 < x.sum() < 64 * 64 / 4 and x[0, 0, :32, :32].sum() == x.sum()
-
-
 
 
 def test_one_shipped_beta_model_gives_a_one_stop_dial(tmp_path):

@@ -17,8 +17,15 @@ from disentangle_core.checkpoints import publish, save_model
 from disentangle_core.models import build_model
 from disentangle_core.plotting import PAD
 
-METRICS = {"transfer_psnr": 24.31, "transfer_ssim": 0.8, "identity_psnr": 30.02, "removal_psnr": 25.0,
-           "success_transfer": 0.914, "success_removal": 0.875, "leakage": 0.531}
+METRICS = {
+    "transfer_psnr": 24.31,
+    "transfer_ssim": 0.8,
+    "identity_psnr": 30.02,
+    "removal_psnr": 25.0,
+    "success_transfer": 0.914,
+    "success_removal": 0.875,
+    "leakage": 0.531,
+}
 SINGLE = 64 * SCALE  # one enlarged 64x64 image (a single image has no frame)
 
 
@@ -58,15 +65,20 @@ def test_the_tab_offers_the_faces_models_by_attribute(views):
 
 
 def test_each_attribute_offers_its_masked_model_first_then_the_papers_then_the_ablation(tmp_path):
-    for name, config in (("content_ae_nodisc_glasses", {}), ("content_ae_glasses", {}),
-                         ("content_ae_mask_glasses", {"model_name": "masked_content_ae"}),
-                         ("content_ae_mask_beard", {"model_name": "masked_content_ae"})):
+    for name, config in (
+        ("content_ae_nodisc_glasses", {}),
+        ("content_ae_glasses", {}),
+        ("content_ae_mask_glasses", {"model_name": "masked_content_ae"}),
+        ("content_ae_mask_beard", {"model_name": "masked_content_ae"}),
+    ):
         tiny_content_asset(tmp_path, name.rsplit("_", 1)[1], name=name, **config)
     views = FaceViews(ModelCache(tmp_path))
-    assert views.choices() == [("mask", "glasses", "content_ae_mask_glasses"),
-                               ("paper", "glasses", "content_ae_glasses"),
-                               ("nodisc", "glasses", "content_ae_nodisc_glasses"),
-                               ("mask", "beard", "content_ae_mask_beard")]
+    assert views.choices() == [
+        ("mask", "glasses", "content_ae_mask_glasses"),
+        ("paper", "glasses", "content_ae_glasses"),
+        ("nodisc", "glasses", "content_ae_nodisc_glasses"),
+        ("mask", "beard", "content_ae_mask_beard"),
+    ]
     assert views.model_for("glasses") == "content_ae_mask_glasses"
     assert views.model_for("content_ae_glasses") == "content_ae_glasses"
     _, _, _, face, donor, transfer, *_ = faces_tab.on_attribute(views, "content_ae_glasses", None, None, 1, 1.0)
@@ -147,23 +159,36 @@ def test_another_attribute_keeps_face_a_and_gives_a_donor_wearing_it(views):
         faces_tab.show(views, "beard", face, glasses_donor, 1, 1.0)
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda v: faces_tab.amount_view(v, "glasses", None, None, 1.5), "amount must be between 0 and 1, got 1.5"),
-    (lambda v: faces_tab.amount_view(v, "glasses", None, None, -0.05), "amount must be between 0 and 1, got -0.05"),
-    (lambda v: faces_tab.amount_view(v, "glasses", None, None, "a lot"), "amount must be a number between 0 and 1"),
-    (lambda v: faces_tab.amount_view(v, "glasses", None, None, float("nan")),
-     "amount must be between 0 and 1, got nan"),
-    (lambda v: faces_tab.pick_face(v, "glasses", 2, None, 1, 2.0), "amount must be between 0 and 1, got 2.0"),
-    (lambda v: faces_tab.on_attribute(v, "hat", None, None, 1, 1.0),
-     "unknown attribute 'hat'; choose from: glasses, beard"),
-    (lambda v: faces_tab.pick_face(v, None, 0, None, 1, 1.0), "unknown attribute None; choose from: glasses, beard"),
-    (lambda v: faces_tab.pick_face(v, "glasses", 10, None, 1, 1.0), "face number must be between 0 and 9, got 10"),
-    (lambda v: faces_tab.pick_face(v, "glasses", -1, None, 1, 1.0), "face number must be between 0 and 9, got -1"),
-    (lambda v: faces_tab.pick_face(v, "glasses", 2.5, None, 1, 1.0), "face number must be a whole number"),
-    (lambda v: faces_tab.pick_donor(v, "glasses", None, "3", 1, 1.0), "donor number must be a number between 0 and 9"),
-    (lambda v: faces_tab.swap_view(v, "glasses", None, 12), "second donor number must be between 0 and 9, got 12"),
-    (lambda v: faces_tab.random_face(v, "glasses", None, None, 1.0), "second donor number must be a number"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda v: faces_tab.amount_view(v, "glasses", None, None, 1.5), "amount must be between 0 and 1, got 1.5"),
+        (lambda v: faces_tab.amount_view(v, "glasses", None, None, -0.05), "amount must be between 0 and 1, got -0.05"),
+        (lambda v: faces_tab.amount_view(v, "glasses", None, None, "a lot"), "amount must be a number between 0 and 1"),
+        (
+            lambda v: faces_tab.amount_view(v, "glasses", None, None, float("nan")),
+            "amount must be between 0 and 1, got nan",
+        ),
+        (lambda v: faces_tab.pick_face(v, "glasses", 2, None, 1, 2.0), "amount must be between 0 and 1, got 2.0"),
+        (
+            lambda v: faces_tab.on_attribute(v, "hat", None, None, 1, 1.0),
+            "unknown attribute 'hat'; choose from: glasses, beard",
+        ),
+        (
+            lambda v: faces_tab.pick_face(v, None, 0, None, 1, 1.0),
+            "unknown attribute None; choose from: glasses, beard",
+        ),
+        (lambda v: faces_tab.pick_face(v, "glasses", 10, None, 1, 1.0), "face number must be between 0 and 9, got 10"),
+        (lambda v: faces_tab.pick_face(v, "glasses", -1, None, 1, 1.0), "face number must be between 0 and 9, got -1"),
+        (lambda v: faces_tab.pick_face(v, "glasses", 2.5, None, 1, 1.0), "face number must be a whole number"),
+        (
+            lambda v: faces_tab.pick_donor(v, "glasses", None, "3", 1, 1.0),
+            "donor number must be a number between 0 and 9",
+        ),
+        (lambda v: faces_tab.swap_view(v, "glasses", None, 12), "second donor number must be between 0 and 9, got 12"),
+        (lambda v: faces_tab.random_face(v, "glasses", None, None, 1.0), "second donor number must be a number"),
+    ],
+)
 def test_bad_values_get_one_sentence(views, call, words):
     with pytest.raises(ValueError, match=words) as info:
         call(views)
@@ -180,22 +205,36 @@ def save(image: Image.Image, path, **kwargs) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: (p.with_suffix(".png").write_text("not an image"), str(p.with_suffix(".png")))[1], "not an image"),
-    (lambda p: save(Image.new("CMYK", (64, 64)), p.with_suffix(".jpg")), "CMYK images are not accepted"),
-    (lambda p: save(Image.new("I;16", (64, 64)), p.with_suffix(".png")), "16 bits or more per channel"),
-    (lambda p: png_header_only(p.with_suffix(".png"), 64, 64, bit_depth=16, colour_type=2), "16 bits"),
-    (lambda p: save(Image.new("RGB", (64, 64)), p.with_suffix(".gif"), save_all=True,
-                    append_images=[Image.new("RGB", (64, 64), "white")]), "animated images are not accepted"),
-    (lambda p: png_header_only(p.with_suffix(".png"), 10_000, 10_000), "the image is too large"),
-    (lambda p: (p.with_suffix(".png").write_bytes(b"\0" * (20 * 2**20 + 1)), str(p.with_suffix(".png")))[1],
-     "the uploaded file is over 20 MB"),
-    (lambda p: None, "no image was uploaded"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: (p.with_suffix(".png").write_text("not an image"), str(p.with_suffix(".png")))[1], "not an image"),
+        (lambda p: save(Image.new("CMYK", (64, 64)), p.with_suffix(".jpg")), "CMYK images are not accepted"),
+        (lambda p: save(Image.new("I;16", (64, 64)), p.with_suffix(".png")), "16 bits or more per channel"),
+        (lambda p: png_header_only(p.with_suffix(".png"), 64, 64, bit_depth=16, colour_type=2), "16 bits"),
+        (
+            lambda p: save(
+                Image.new("RGB", (64, 64)),
+                p.with_suffix(".gif"),
+                save_all=True,
+                append_images=[Image.new("RGB", (64, 64), "white")],
+            ),
+            "animated images are not accepted",
+        ),
+        (lambda p: png_header_only(p.with_suffix(".png"), 10_000, 10_000), "the image is too large"),
+        (
+            lambda p: (p.with_suffix(".png").write_bytes(b"\0" * (20 * 2**20 + 1)), str(p.with_suffix(".png")))[1],
+            "the uploaded file is over 20 MB",
+        ),
+        (lambda p: None, "no image was uploaded"),
+    ],
+)
 def test_odd_uploads_get_one_sentence(views, tmp_path, make, words):
     path = make(tmp_path / "upload")
-    for call in (lambda: faces_tab.upload_face(views, "glasses", path, None, 1, 1.0),
-                 lambda: faces_tab.upload_donor(views, "glasses", None, {"path": path}, 1, 1.0)):
+    for call in (
+        lambda: faces_tab.upload_face(views, "glasses", path, None, 1, 1.0),
+        lambda: faces_tab.upload_donor(views, "glasses", None, {"path": path}, 1, 1.0),
+    ):
         with pytest.raises(ValueError, match=words) as info:
             call()
         assert "\n" not in str(info.value)
@@ -237,8 +276,16 @@ def test_the_tab_is_wired_and_says_how_to_get_a_model_when_none_is_shipped(views
     with gr.Blocks() as demo:
         faces_tab.build(demo, views.cache)
     api = {fn.api_name for fn in demo.fns.values()}
-    assert {"content_attribute", "content_face", "content_donor", "content_amount", "content_swap",
-            "content_upload_face", "content_upload_donor", "content_random_face"} <= api
+    assert {
+        "content_attribute",
+        "content_face",
+        "content_donor",
+        "content_amount",
+        "content_swap",
+        "content_upload_face",
+        "content_upload_donor",
+        "content_random_face",
+    } <= api
     with gr.Blocks() as empty:
         faces_tab.build(empty, ModelCache(tmp_path))
     texts = [str(block.value) for block in empty.blocks.values() if isinstance(block, gr.Markdown)]

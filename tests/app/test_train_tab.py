@@ -18,8 +18,12 @@ from disentangle_core.app.train_jobs import TrainingCancelled, TrainingJobs
 def test_step_budget_over_the_cpu_cap_is_refused(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert train_tab.check_request("capacity", 1, 10, 2000)["steps"] == 2000
-    for bad, words in [(2001, "at most 2,000 steps on a CPU"), (0, "between 1 and 2000"), ("10", "must be a number"),
-                       (10.5, "whole number")]:
+    for bad, words in [
+        (2001, "at most 2,000 steps on a CPU"),
+        (0, "between 1 and 2000"),
+        ("10", "must be a number"),
+        (10.5, "whole number"),
+    ]:
         with pytest.raises(ValueError, match=words):
             train_tab.check_request("beta", 4, 25, bad)
     with pytest.raises(ValueError, match="unknown objective 'tc'"):
@@ -32,7 +36,8 @@ def test_training_reports_progress_and_returns_a_traversal():
     seen = []
     settings = train_tab.check_request("beta", 4, 25, 6)
     grid, kl_per_latent, history, seconds, device = train_tab.run_training(
-        settings, lambda step, row: seen.append(step), lambda: False)
+        settings, lambda step, row: seen.append(step), lambda: False
+    )
     assert seen == [1, 2, 3, 4, 5, 6] and isinstance(grid, Image.Image)
     assert set(history[-1]) >= {"loss", "recon", "kl"} and kl_per_latent.shape == (10,)
     assert device == f"cpu ({settings['precision']})"

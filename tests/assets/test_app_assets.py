@@ -11,9 +11,12 @@ from disentangle_core.app.common import ModelCache
 from disentangle_core.app.dsprites_views import DSpritesViews
 from disentangle_core.checkpoints import ASSETS_DIR, available_assets
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not set(APP_MODELS) <= set(available_assets(ASSETS_DIR)),
-                                 reason="the app's checkpoints are not in assets/")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not set(APP_MODELS) <= set(available_assets(ASSETS_DIR)), reason="the app's checkpoints are not in assets/"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

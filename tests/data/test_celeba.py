@@ -15,11 +15,13 @@ from disentangle_core.data.celeba import domain_of
 
 torch.set_num_threads(1)
 
-NAMES = ("5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair "
-         "Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup "
-         "High_Cheekbones Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose "
-         "Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat "
-         "Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young").split()
+NAMES = (
+    "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair "
+    "Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup "
+    "High_Cheekbones Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose "
+    "Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat "
+    "Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young"
+).split()
 BEARD_COLUMNS = ("Male", "5_o_Clock_Shadow", "Mustache", "Goatee", "No_Beard")
 
 # the beard rule, row by row: (Male, 5_o_Clock_Shadow, Mustache, Goatee, No_Beard) -> domain
@@ -37,10 +39,20 @@ BEARD_TABLE = {
 
 # the fixture: (partition, Eyeglasses, beard row); image k is 0000k.jpg, its red level encodes k
 ROWS = [
-    (0, 1, "clean-shaven man"), (0, 0, "full beard"), (0, 0, "moustache only"), (0, 1, "goatee only"),
-    (0, 0, "stubble and a beard"), (0, 0, "woman"), (0, 0, "clean-shaven man"), (0, 0, "woman labelled bearded"),
-    (1, 1, "full beard"), (1, 0, "clean-shaven man"),
-    (2, 1, "stubble, no beard"), (2, 0, "full beard"), (2, 0, "clean-shaven man"), (2, 0, "stubble and a moustache"),
+    (0, 1, "clean-shaven man"),
+    (0, 0, "full beard"),
+    (0, 0, "moustache only"),
+    (0, 1, "goatee only"),
+    (0, 0, "stubble and a beard"),
+    (0, 0, "woman"),
+    (0, 0, "clean-shaven man"),
+    (0, 0, "woman labelled bearded"),
+    (1, 1, "full beard"),
+    (1, 0, "clean-shaven man"),
+    (2, 1, "stubble, no beard"),
+    (2, 0, "full beard"),
+    (2, 0, "clean-shaven man"),
+    (2, 0, "stubble and a moustache"),
 ]
 STRIP = (255, 255, 255)  # the 20 rows above and below the central square, which the crop must drop
 
@@ -72,8 +84,9 @@ def write_celeba(root, rows=ROWS):
     folder = root / "celeba"
     (folder / "img_align_celeba").mkdir(parents=True)
     (folder / "list_attr_celeba.txt").write_text("\n".join(attribute_lines(rows)) + "\n")
-    (folder / "list_eval_partition.txt").write_text("".join(f"{filename(k)} {p}\n" for k, (p, _, _) in
-                                                            enumerate(rows, start=1)))
+    (folder / "list_eval_partition.txt").write_text(
+        "".join(f"{filename(k)} {p}\n" for k, (p, _, _) in enumerate(rows, start=1))
+    )
     for k, (_, glasses, _) in enumerate(rows, start=1):
         image = Image.new("RGB", (178, 218), STRIP)
         image.paste(colour(k, glasses), (0, 20, 178, 198))
@@ -193,29 +206,73 @@ ATTR, PART = "list_attr_celeba.txt", "list_eval_partition.txt"
 BROKEN = {  # name: (how to break the copy, options, error type, fragments of the message)
     "no attribute file": (lambda c: (c / ATTR).unlink(), {}, FileNotFoundError, [f"no {ATTR} in"]),
     "no partition file": (lambda c: (c / PART).unlink(), {}, FileNotFoundError, [f"celeba/{PART} not found"]),
-    "no image folder": (lambda c: shutil.rmtree(c / "img_align_celeba"), {}, FileNotFoundError,
-                        ["celeba/img_align_celeba not found"]),
-    "count not an integer": (lambda c: _edit(c / ATTR, 1, "fourteen"), {}, ValueError,
-                             ["line 1 of", ATTR, "'fourteen'"]),
+    "no image folder": (
+        lambda c: shutil.rmtree(c / "img_align_celeba"),
+        {},
+        FileNotFoundError,
+        ["celeba/img_align_celeba not found"],
+    ),
+    "count not an integer": (
+        lambda c: _edit(c / ATTR, 1, "fourteen"),
+        {},
+        ValueError,
+        ["line 1 of", ATTR, "'fourteen'"],
+    ),
     "count wrong": (lambda c: _edit(c / ATTR, 1, "15"), {}, ValueError, [ATTR, "lists 14 images but", "says 15"]),
-    "no Eyeglasses column": (lambda c: _edit(c / ATTR, 2, " ".join(NAMES).replace("Eyeglasses", "Glasses")), {},
-                             ValueError, ["line 2 of", ATTR, "'Eyeglasses'"]),
-    "no No_Beard column": (lambda c: _edit(c / ATTR, 2, " ".join(n for n in NAMES if n != "No_Beard")),
-                           {"attribute": "beard"}, ValueError, ["line 2 of", ATTR, "'No_Beard'"]),
-    "a value too few": (lambda c: _edit(c / ATTR, 5, _row(3).rsplit(" ", 1)[0]), {}, ValueError,
-                        ["line 5 of", ATTR, "39 attribute values; expected 40"]),
-    "a value not 1 or -1": (lambda c: _edit(c / ATTR, 7, _row(5, Smiling=0)), {}, ValueError,
-                            ["line 7 of", ATTR, "the value '0'"]),
-    "unknown file in the partition": (lambda c: _edit(c / PART, 3, "999999.jpg 0"), {}, ValueError,
-                                      ["line 3 of", PART, "999999.jpg"]),
-    "partition value 3": (lambda c: _edit(c / PART, 4, "000004.jpg 3"), {}, ValueError,
-                          ["line 4 of", PART, "partition '3'"]),
-    "partition line with three fields": (lambda c: _edit(c / PART, 2, "000002.jpg 0 1"), {}, ValueError,
-                                         ["line 2 of", PART, "3 fields"]),
-    "an image without a partition": (lambda c: _edit(c / PART, 6, None), {}, ValueError,
-                                     [PART, "gives no partition to 1 of the 14 images", "000006.jpg"]),
-    "no glasses in the test split": (lambda c: _edit(c / ATTR, 13, _row(11, Eyeglasses=-1)), {"split": "test"},
-                                     ValueError, [ATTR, "no images of domain B", "'test' split"]),
+    "no Eyeglasses column": (
+        lambda c: _edit(c / ATTR, 2, " ".join(NAMES).replace("Eyeglasses", "Glasses")),
+        {},
+        ValueError,
+        ["line 2 of", ATTR, "'Eyeglasses'"],
+    ),
+    "no No_Beard column": (
+        lambda c: _edit(c / ATTR, 2, " ".join(n for n in NAMES if n != "No_Beard")),
+        {"attribute": "beard"},
+        ValueError,
+        ["line 2 of", ATTR, "'No_Beard'"],
+    ),
+    "a value too few": (
+        lambda c: _edit(c / ATTR, 5, _row(3).rsplit(" ", 1)[0]),
+        {},
+        ValueError,
+        ["line 5 of", ATTR, "39 attribute values; expected 40"],
+    ),
+    "a value not 1 or -1": (
+        lambda c: _edit(c / ATTR, 7, _row(5, Smiling=0)),
+        {},
+        ValueError,
+        ["line 7 of", ATTR, "the value '0'"],
+    ),
+    "unknown file in the partition": (
+        lambda c: _edit(c / PART, 3, "999999.jpg 0"),
+        {},
+        ValueError,
+        ["line 3 of", PART, "999999.jpg"],
+    ),
+    "partition value 3": (
+        lambda c: _edit(c / PART, 4, "000004.jpg 3"),
+        {},
+        ValueError,
+        ["line 4 of", PART, "partition '3'"],
+    ),
+    "partition line with three fields": (
+        lambda c: _edit(c / PART, 2, "000002.jpg 0 1"),
+        {},
+        ValueError,
+        ["line 2 of", PART, "3 fields"],
+    ),
+    "an image without a partition": (
+        lambda c: _edit(c / PART, 6, None),
+        {},
+        ValueError,
+        [PART, "gives no partition to 1 of the 14 images", "000006.jpg"],
+    ),
+    "no glasses in the test split": (
+        lambda c: _edit(c / ATTR, 13, _row(11, Eyeglasses=-1)),
+        {"split": "test"},
+        ValueError,
+        [ATTR, "no images of domain B", "'test' split"],
+    ),
 }
 
 
@@ -230,11 +287,14 @@ def test_broken_files_get_one_sentence_naming_the_file(celeba_copy, case):
     assert "\n" not in message and ". " not in message and not message.endswith(".")
 
 
-@pytest.mark.parametrize("content, error, fragment", [
-    (None, FileNotFoundError, "CelebA image not found"),
-    (b"not a jpeg", ValueError, "is not a readable image"),
-    ("truncated", ValueError, "is not a readable image"),
-])
+@pytest.mark.parametrize(
+    "content, error, fragment",
+    [
+        (None, FileNotFoundError, "CelebA image not found"),
+        (b"not a jpeg", ValueError, "is not a readable image"),
+        ("truncated", ValueError, "is not a readable image"),
+    ],
+)
 def test_bad_images_are_named_when_read(celeba_copy, content, error, fragment):
     path = celeba_copy / "celeba" / "img_align_celeba" / "000004.jpg"  # the second glasses image of train
     data = CelebAFaces(celeba_copy, image_size=8)
@@ -267,13 +327,16 @@ def test_images_of_any_size_give_their_central_square(tmp_path):
     assert small.shape == (3, 32, 32)
 
 
-@pytest.mark.parametrize("options, fragments", [
-    ({}, ["must be given with --data-dir", "'faces' dataset needs none"]),
-    ({"data_dir": "/nonexistent/celeba_dir"}, ["CelebA folder not found: /nonexistent/celeba_dir"]),
-    ({"data_dir": ".", "split": "validation"}, ["unknown CelebA split 'validation'", "train, valid, val, test"]),
-    ({"data_dir": ".", "attribute": "hat"}, ["unknown face attribute 'hat'"]),
-    ({"data_dir": ".", "image_size": 0}, ["image_size must be an integer from 1 to 178"]),
-])
+@pytest.mark.parametrize(
+    "options, fragments",
+    [
+        ({}, ["must be given with --data-dir", "'faces' dataset needs none"]),
+        ({"data_dir": "/nonexistent/celeba_dir"}, ["CelebA folder not found: /nonexistent/celeba_dir"]),
+        ({"data_dir": ".", "split": "validation"}, ["unknown CelebA split 'validation'", "train, valid, val, test"]),
+        ({"data_dir": ".", "attribute": "hat"}, ["unknown face attribute 'hat'"]),
+        ({"data_dir": ".", "image_size": 0}, ["image_size must be an integer from 1 to 178"]),
+    ],
+)
 def test_bad_options_get_one_sentence(options, fragments):
     with pytest.raises((ValueError, FileNotFoundError)) as info:
         CelebAFaces(**options)
@@ -296,8 +359,26 @@ def test_evaluate_measures_a_celeba_model_without_ground_truth(celeba_root, tmp_
     import json
 
     out = tmp_path / "run"
-    assert main(["train", "content_ae_celeba_glasses", "--out", str(out), "--steps", "1", "--device", "cpu",
-                 "--data-dir", str(celeba_root), "--width=4", "--code_channels=8", "--specific_channels=2"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "content_ae_celeba_glasses",
+                "--out",
+                str(out),
+                "--steps",
+                "1",
+                "--device",
+                "cpu",
+                "--data-dir",
+                str(celeba_root),
+                "--width=4",
+                "--code_channels=8",
+                "--specific_channels=2",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["evaluate", str(out / "model.safetensors"), "--json", "--counts", "quick", "--device", "cpu"]) == 0
     scores = json.loads(capsys.readouterr().out)

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from disentangle_core.data import (DATASETS, MNISTDigits, ProceduralDigits, find_idx_files, heldout_sample,
-                                   make_dataset, read_idx)
+from disentangle_core.data import (
+    DATASETS,
+    MNISTDigits,
+    ProceduralDigits,
+    find_idx_files,
+    heldout_sample,
+    make_dataset,
+    read_idx,
+)
 from disentangle_core.data.digit_fonts import FACTOR_RANGES, FONTS, NEUTRAL
 from disentangle_core.data.digits import ASSETS_DIR, HELDOUT_SAMPLE, IDX_IMAGES, IDX_LABELS, build_heldout_sample
 
@@ -46,6 +53,7 @@ def one_sentence_naming(info, name):
 
 
 # ---- the IDX parser -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("gz", [False, True])
 def test_read_idx_round_trips_images_and_labels(tmp_path, gz):
@@ -86,7 +94,9 @@ def test_file_longer_than_its_header_says_and_header_cut_are_errors(tmp_path):
         one_sentence_naming(info, str(path))
 
 
-@pytest.mark.parametrize("content", [b"PK\x03\x04 not idx at all", b"\x00\x00\x08\x02" + b"\0" * 16, b"", b"\x1f\x8bgarbage"])
+@pytest.mark.parametrize(
+    "content", [b"PK\x03\x04 not idx at all", b"\x00\x00\x08\x02" + b"\0" * 16, b"", b"\x1f\x8bgarbage"]
+)
 def test_bad_magic_or_bad_gzip_is_one_sentence_naming_the_file(tmp_path, content):
     path = tmp_path / "bad-images-idx3-ubyte.gz"
     path.write_bytes(content)
@@ -97,13 +107,14 @@ def test_bad_magic_or_bad_gzip_is_one_sentence_naming_the_file(tmp_path, content
 
 # ---- finding and pairing files ------------------------------------------------------------------------
 
+
 def test_find_idx_files_pairs_by_prefix_and_prefers_uncompressed(tmp_path):
     write_pair(tmp_path, "train", 4, gz=True)
     write_pair(tmp_path, "train", 4, gz=False)  # torchvision keeps both the .gz and the extracted file
     write_pair(tmp_path, "t10k", 2, gz=True)
     (tmp_path / "README.txt").write_text("not idx")
     pairs = find_idx_files(tmp_path)
-    assert [(i.name, l.name) for i, l in pairs] == [
+    assert [(images.name, labels.name) for images, labels in pairs] == [
         ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
         ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     ]
@@ -130,6 +141,7 @@ def test_missing_folder_empty_folder_and_unpaired_file_are_one_sentence(tmp_path
 
 
 # ---- splits ---------------------------------------------------------------------------------------------
+
 
 def test_single_pair_keeps_its_last_heldout_digits_for_test(tmp_path):
     images, labels = write_pair(tmp_path, "mnist-test-first50", 50)
@@ -225,6 +237,7 @@ def test_batches_cover_every_digit_in_order(tmp_path):
 
 # ---- procedural digits ---------------------------------------------------------------------------------------
 
+
 def test_procedural_digits_are_registered_and_drawn_in_range():
     digits = make_dataset("digits")
     assert DATASETS["digits"] is ProceduralDigits and isinstance(digits, ProceduralDigits)
@@ -293,6 +306,7 @@ def test_procedural_digits_reject_bad_inputs_in_one_sentence():
 
 # ---- the shipped sample of held-out real digits -------------------------------------------------------------
 
+
 def test_heldout_sample_is_ten_of_each_digit():
     with np.load(ASSETS_DIR / HELDOUT_SAMPLE, allow_pickle=False) as f:
         assert f["images"].shape == (100, 28, 28) and f["images"].dtype == np.uint8
@@ -308,6 +322,7 @@ def test_heldout_sample_is_ten_of_each_digit():
 
 
 # ---- the real digits beside the project (skipped when absent) --------------------------------------------
+
 
 @pytest.fixture
 def shared_mnist(shared_data):

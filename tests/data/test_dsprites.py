@@ -6,8 +6,16 @@ import torch
 
 from disentangle_core.data import DSpritesNPZ, make_dataset
 from disentangle_core.data.dsprites import (
-    FACTOR_BASES, FACTOR_NAMES, FACTOR_SIZES, NUM_IMAGES, classes_to_index, factor_values,
-    index_to_classes, render_sprites, render_sprites_exact, sample_classes,
+    FACTOR_BASES,
+    FACTOR_NAMES,
+    FACTOR_SIZES,
+    NUM_IMAGES,
+    classes_to_index,
+    factor_values,
+    index_to_classes,
+    render_sprites,
+    render_sprites_exact,
+    sample_classes,
 )
 
 
@@ -80,7 +88,9 @@ def test_each_shape_differs():
 def test_fast_renderer_equals_the_exact_one_and_stays_inside():
     classes = sample_classes(3000, torch.Generator().manual_seed(1))
     assert torch.equal(render_sprites(classes), render_sprites_exact(classes))
-    corners = torch.tensor([[s, 5, o, x, y] for s in range(3) for o in range(0, 40, 3) for x in (0, 31) for y in (0, 31)])
+    corners = torch.tensor(
+        [[s, 5, o, x, y] for s in range(3) for o in range(0, 40, 3) for x in (0, 31) for y in (0, 31)]
+    )
     images = render_sprites(corners)
     border = images[..., 0, :].sum() + images[..., -1, :].sum() + images[..., :, 0].sum() + images[..., :, -1].sum()
     assert border == 0 and (images.flatten(1).sum(1) > 0).all()
@@ -106,10 +116,18 @@ def write_npz_fixture(path, n=200, seed=0):
     latents_classes = np.concatenate([np.zeros((n, 1), np.int64), classes], 1)
     values = np.stack([factor_values(name).numpy()[classes[:, i]] for i, name in enumerate(FACTOR_NAMES)], 1)
     latents_values = np.concatenate([np.ones((n, 1)), values], 1)
-    metadata = {"latents_names": ("color",) + FACTOR_NAMES, "latents_sizes": np.array((1,) + FACTOR_SIZES),
-                "description": "fixture in the layout of dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz"}
-    np.savez_compressed(path, imgs=imgs, latents_classes=latents_classes, latents_values=latents_values,
-                        metadata=np.array(metadata, dtype=object))
+    metadata = {
+        "latents_names": ("color",) + FACTOR_NAMES,
+        "latents_sizes": np.array((1,) + FACTOR_SIZES),
+        "description": "fixture in the layout of dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz",
+    }
+    np.savez_compressed(
+        path,
+        imgs=imgs,
+        latents_classes=latents_classes,
+        latents_values=latents_values,
+        metadata=np.array(metadata, dtype=object),
+    )
     return classes, imgs
 
 

@@ -144,8 +144,9 @@ def test_the_cycle_term_encodes_a_transfer_back_to_the_codes_it_was_drawn_from()
     relative = lambda code, target: (code - target).abs().mean() / (target.abs().mean() + 1e-6)  # noqa: E731
     expected = relative(common, out["common_a"]) + relative(specific, out["specific_b"])
     assert torch.isclose(terms["cycle"], expected)
-    assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"]
-                         + 0.1 * terms["cycle"])
+    assert torch.isclose(
+        terms["loss"], terms["recon_a"] + terms["recon_b"] + 0.001 * terms["confusion"] + 0.1 * terms["cycle"]
+    )
     terms["loss"].backward()
     assert model.specific_encoder[0].weight.grad.abs().sum() > 0
 
@@ -190,8 +191,9 @@ def test_resume_continues_bit_for_bit(tmp_path):
     data = ProceduralFaces("beard")
     straight = train(tiny_model(), data, steps=4, batch_size=4, progress=False, log_every=1)
     train(tiny_model(), data, steps=2, batch_size=4, out_dir=tmp_path, progress=False, log_every=1)
-    resumed = train(tiny_model(), data, steps=4, batch_size=4, out_dir=tmp_path, resume=True, progress=False,
-                    log_every=1)
+    resumed = train(
+        tiny_model(), data, steps=4, batch_size=4, out_dir=tmp_path, resume=True, progress=False, log_every=1
+    )
     for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values()):
         assert torch.equal(a, b)
 
@@ -199,8 +201,7 @@ def test_resume_continues_bit_for_bit(tmp_path):
 def test_the_model_file_leaves_the_discriminator_out(tmp_path):
     from disentangle_core.checkpoints import load_model
 
-    result = train(tiny_model(), ProceduralFaces("glasses"), steps=1, batch_size=2, out_dir=tmp_path,
-                   progress=False)
+    result = train(tiny_model(), ProceduralFaces("glasses"), steps=1, batch_size=2, out_dir=tmp_path, progress=False)
     model, card = load_model(result.model_file)
     assert card["model"] == "content_ae" and card["dataset"] == "faces"
     with pytest.raises(ValueError, match="specific_channels must be between 1 and code_channels - 1"):
@@ -318,8 +319,15 @@ def test_evaluate_measures_a_faces_model_through_the_registry(quick_classifier, 
     from disentangle_core.families import evaluation_for
     from disentangle_core.workflows import evaluate
 
-    result = train(tiny_model(), ProceduralFaces("glasses"), steps=2, batch_size=2, out_dir=tmp_path, progress=False,
-                   card={"data_options": {"attribute": "glasses"}})
+    result = train(
+        tiny_model(),
+        ProceduralFaces("glasses"),
+        steps=2,
+        batch_size=2,
+        out_dir=tmp_path,
+        progress=False,
+        card={"data_options": {"attribute": "glasses"}},
+    )
     from disentangle_core.checkpoints import load_model
 
     model, card = load_model(result.model_file)
@@ -338,8 +346,15 @@ def test_evaluate_measures_a_faces_model_through_the_registry(quick_classifier, 
 def test_cli_transfer_writes_the_grid_and_refuses_other_models(tmp_path, capsys):
     from disentangle_core.cli import main
 
-    result = train(tiny_model(), ProceduralFaces("beard"), steps=1, batch_size=2, out_dir=tmp_path / "run",
-                   progress=False, card={"data_options": {"attribute": "beard"}})
+    result = train(
+        tiny_model(),
+        ProceduralFaces("beard"),
+        steps=1,
+        batch_size=2,
+        out_dir=tmp_path / "run",
+        progress=False,
+        card={"data_options": {"attribute": "beard"}},
+    )
     out = tmp_path / "grid.png"
     assert main(["transfer", str(result.model_file), "--out", str(out), "--faces", "2", "--donors", "3"]) == 0
     from PIL import Image
@@ -387,8 +402,16 @@ def test_the_masked_objective_names_its_terms_and_trains_both_decoders():
     model.train()
     assert torch.allclose(out["x_b_readded"], readded, atol=1e-6)
     assert torch.isclose(terms["readd"], 5 * (out["x_b_readded"] - batch["x_b"]).abs().mean())
-    assert torch.isclose(terms["loss"], terms["recon_a"] + terms["recon_b"] + terms["colours"] + terms["readd"]
-                         + 0.5 * terms["area"] + 0.001 * terms["confusion"] + 0.1 * terms["cycle"])
+    assert torch.isclose(
+        terms["loss"],
+        terms["recon_a"]
+        + terms["recon_b"]
+        + terms["colours"]
+        + terms["readd"]
+        + 0.5 * terms["area"]
+        + 0.001 * terms["confusion"]
+        + 0.1 * terms["cycle"],
+    )
     for step, share in ((0, 0.0), (750, 0.0), (875, 0.5)):
         assert torch.isclose(model.loss(batch, out, step)["loss"], terms["loss"] - (1 - share) * 0.5 * terms["area"])
     held = model(batch["x_a"], batch["x_b"], hold_mask=True)
@@ -408,8 +431,9 @@ def test_the_blank_term_reads_e2_on_domain_a_and_on_the_removal_as_a_fixed_criti
     scale = out["specific_b"].abs().mean()
     with torch.no_grad():  # both readings relative to E2's reading of b
         removal = model.remove(batch["x_b"])
-        expected = (model.specific_encoder(batch["x_a"]).abs().mean()
-                    + model.specific_encoder(removal).abs().mean()) / scale
+        expected = (
+            model.specific_encoder(batch["x_a"]).abs().mean() + model.specific_encoder(removal).abs().mean()
+        ) / scale
     assert torch.allclose(out["removal_b"], removal, atol=1e-6)
     assert torch.isclose(terms["blank"], expected, rtol=1e-4)
     with pytest.raises(ValueError, match=r"unknown config field\(s\) \['blank'\] for model 'content_ae'"):
@@ -448,7 +472,9 @@ def test_a_shipped_transfer_draws_the_donors_attribute_and_keeps_the_face(name):
     inside = pairs["mask_transfer"]
     gained = psnr(moved, pairs["transfer"], inside).mean()
     assert gained > psnr(pairs["x_a"], pairs["transfer"], inside).mean() + 0.5
-    assert gained > psnr(content.transfer(model, pairs["x_a"], pairs["x_b"], 0.0), pairs["transfer"], inside).mean() + 0.5
+    assert (
+        gained > psnr(content.transfer(model, pairs["x_a"], pairs["x_b"], 0.0), pairs["transfer"], inside).mean() + 0.5
+    )
     inside = pairs["mask_removal"]
     assert psnr(removed, pairs["removal"], inside).mean() > psnr(pairs["x_b"], pairs["removal"], inside).mean() + 1
     outside = ~pairs["mask_transfer"]

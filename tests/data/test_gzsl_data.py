@@ -46,13 +46,19 @@ def test_the_validation_split_holds_out_val_classes_as_unseen(tmp_path):
     assert not set(data.train_idx.tolist()) & set(data.test_seen_idx.tolist())
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"drop": ("att",)}, "att_splits.mat has no 'att'"),
-    ({"drop": ("val_loc",)}, "att_splits.mat has no 'val_loc'; an xlsa17 file holds: att, trainval_loc"),
-    ({"test_unseen_loc": np.array([[0], [3]])}, r"'test_unseen_loc' in att_splits.mat must hold 1-based image indices in 1..30"),
-    ({"trainval_loc": np.array([[31]])}, r"must hold 1-based image indices in 1..30 .*got 31..31"),
-    ({"att": np.ones((4, 6, 2))}, r"'att' in att_splits.mat must be a 2-D array \(A x C\), got shape \(4, 6, 2\)"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"drop": ("att",)}, "att_splits.mat has no 'att'"),
+        ({"drop": ("val_loc",)}, "att_splits.mat has no 'val_loc'; an xlsa17 file holds: att, trainval_loc"),
+        (
+            {"test_unseen_loc": np.array([[0], [3]])},
+            r"'test_unseen_loc' in att_splits.mat must hold 1-based image indices in 1..30",
+        ),
+        ({"trainval_loc": np.array([[31]])}, r"must hold 1-based image indices in 1..30 .*got 31..31"),
+        ({"att": np.ones((4, 6, 2))}, r"'att' in att_splits.mat must be a 2-D array \(A x C\), got shape \(4, 6, 2\)"),
+    ],
+)
 def test_bad_split_files_get_one_sentence(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):
         load_xlsa17(write_xlsa17(tmp_path / "bad", **change))
@@ -60,8 +66,11 @@ def test_bad_split_files_get_one_sentence(tmp_path, change, message):
 
 def test_bad_feature_files_get_one_sentence(tmp_path):
     with pytest.raises(ValueError, match=r"'labels' in res101.mat has 29 entries but 'features' has 30 columns"):
-        load_xlsa17(write_xlsa17(tmp_path / "a", labels=np.repeat(np.arange(1, 7), 5)[:29],
-                                 features=np.zeros((8, 30), np.float32)))
+        load_xlsa17(
+            write_xlsa17(
+                tmp_path / "a", labels=np.repeat(np.arange(1, 7), 5)[:29], features=np.zeros((8, 30), np.float32)
+            )
+        )
     with pytest.raises(ValueError, match=r"'labels' in res101.mat must be 1-based classes in 1..6"):
         load_xlsa17(write_xlsa17(tmp_path / "b", labels=np.repeat(np.arange(0, 6), 5)))
     with pytest.raises(FileNotFoundError, match="res101.mat not found"):
@@ -84,8 +93,10 @@ def test_the_real_awa2_split_file_loads_with_matching_features(tmp_path, shared_
     labels[unseen] = 50  # a stand-in unseen class; the real labels live in the missing res101.mat
     folder = tmp_path / "AWA2"
     folder.mkdir()
-    savemat(folder / "res101.mat", {"features": np.random.default_rng(0).random((4, n), dtype=np.float32),
-                                    "labels": labels[:, None]})
+    savemat(
+        folder / "res101.mat",
+        {"features": np.random.default_rng(0).random((4, n), dtype=np.float32), "labels": labels[:, None]},
+    )
     (folder / "att_splits.mat").symlink_to(split_file)
     raw = load_xlsa17(folder)
     assert raw["att"].shape == (50, 85) and len(raw["class_names"]) == 50 and raw["class_names"][0] == "antelope"

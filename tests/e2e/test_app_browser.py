@@ -21,8 +21,16 @@ import pytest
 from app_helpers import app_torch_threads, free_port, tiny_assets_dir, tiny_gzsl_asset  # noqa: F401  (autouse)
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 README_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "images" / "app.png"
 README_MODEL = "beta_vae_dsprites"  # the first tab's default model, shipped
@@ -31,8 +39,7 @@ DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSpri
 # shipped too (a tiny untrained one draws only noise); the tab shows the first, then switches to the second
 FACES_MODELS = ("content_ae_mask_glasses", "content_ae_glasses", "content_ae_mask_beard", "content_ae_beard")
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -74,8 +81,13 @@ def server(tmp_path_factory):
         tiny_gzsl_asset(assets, tmp_path_factory.mktemp("gzsl_cache"), monkeypatch)  # + a tiny zero-shot model
         demo = demo_app.build_demo(assets)
         port = free_port()
-        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                    **launch_options(demo_app.I18N))
+        demo.launch(
+            server_name="127.0.0.1",
+            server_port=port,
+            prevent_thread_lock=True,
+            quiet=True,
+            **launch_options(demo_app.I18N),
+        )
         try:
             yield f"http://127.0.0.1:{port}/"
         finally:
@@ -114,8 +126,11 @@ def test_japanese_page_slider_and_training(server):
             before = decoded.get_attribute("src")
             slider.focus()
             page.keyboard.press("End")
-            page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
-                                   arg=["#decoded-image img", before], timeout=20_000)
+            page.wait_for_function(
+                "([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
+                arg=["#decoded-image img", before],
+                timeout=20_000,
+            )
             page.get_by_role("button", name="トラバーサルの GIF を作る").click()
             page.locator("#traversal-gif img").wait_for(timeout=30_000)  # the animation is shown
             page.wait_for_timeout(500)
@@ -137,8 +152,10 @@ def test_japanese_page_slider_and_training(server):
             page.locator("#train-start").click()
             status = page.locator("#train-status textarea")
             curve = page.locator("#train-kl-curve")
-            vertices = ("() => [...document.querySelectorAll('#train-kl-curve g.mark-line path')]"
-                        ".reduce((n, p) => n + (p.getAttribute('d') || '').split(/[ML]/).length - 1, 0)")
+            vertices = (
+                "() => [...document.querySelectorAll('#train-kl-curve g.mark-line path')]"
+                ".reduce((n, p) => n + (p.getAttribute('d') || '').split(/[ML]/).length - 1, 0)"
+            )
             shots = []  # (points of the drawn KL line, picture of the KL curve) while the run goes on
             while not status.input_value().startswith("80 steps") and len(shots) < 40:
                 if re.match(r"step \d+/80", status.input_value()):
@@ -146,8 +163,11 @@ def test_japanese_page_slider_and_training(server):
                     if points and (not shots or points > shots[-1][0]):
                         shots.append((points, curve.screenshot()))
                 page.wait_for_timeout(100)
-            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('80 steps')",
-                                   arg="#train-status textarea", timeout=60_000)
+            page.wait_for_function(
+                "sel => (document.querySelector(sel)?.value || '').startsWith('80 steps')",
+                arg="#train-status textarea",
+                timeout=60_000,
+            )
             assert len(shots) >= 2, f"the KL line was seen growing {len(shots)} times during the run: {shots[:1]}"
             assert shots[0][1] != shots[-1][1], "the picture of the KL curve did not change while the run went on"
             assert page.evaluate(vertices) == 80  # the finished run: one point per step
@@ -198,14 +218,20 @@ def test_infogan_tab_redraws_the_digit(server):
             before = digit.get_attribute("src")
             page.locator("#infogan-code-1 input[type=range]").focus()
             page.keyboard.press("End")
-            page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
-                                   arg=["#infogan-digit img", before], timeout=20_000)
+            page.wait_for_function(
+                "([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
+                arg=["#infogan-digit img", before],
+                timeout=20_000,
+            )
 
             # Click a held-out digit: what the model sees and what Q read are shown.
             page.locator("#infogan-gallery img").nth(33).click(timeout=30_000)
             page.locator("#infogan-redraw img").wait_for(timeout=30_000)
-            page.wait_for_function("sel => (document.querySelector(sel)?.value || '').startsWith('category ')",
-                                   arg="#infogan-reading textarea", timeout=20_000)
+            page.wait_for_function(
+                "sel => (document.querySelector(sel)?.value || '').startsWith('category ')",
+                arg="#infogan-reading textarea",
+                timeout=20_000,
+            )
             page.wait_for_timeout(500)
             page.screenshot(path=ARTIFACTS / "tab_infogan.png", full_page=True)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
@@ -297,8 +323,9 @@ def test_readme_picture_of_the_first_tab():
 
     demo = demo_app.build_demo(ASSETS_DIR)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options(demo_app.I18N))
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options(demo_app.I18N)
+    )
     try:
         with sync_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -313,8 +340,11 @@ def test_readme_picture_of_the_first_tab():
                 index = page.get_by_label("Dataset image number")
                 index.fill(str(README_IMAGE))
                 index.press("Enter")
-                page.wait_for_function("([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
-                                       arg=["#traversal-grid img", before], timeout=30_000)
+                page.wait_for_function(
+                    "([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old",
+                    arg=["#traversal-grid img", before],
+                    timeout=30_000,
+                )
                 index.blur()  # no focus ring in the picture
                 page.wait_for_timeout(1000)  # the images finish loading
                 assert "__i18n__" not in page.inner_text("body")

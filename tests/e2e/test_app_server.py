@@ -17,8 +17,9 @@ from disentangle_core.app.ui import launch_options
 def client(tmp_path_factory):
     demo = demo_app.build_demo(tiny_assets_dir(tmp_path_factory))
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options(demo_app.I18N))
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options(demo_app.I18N)
+    )
     try:
         yield Client(f"http://127.0.0.1:{port}/", verbose=False)
     finally:
@@ -33,8 +34,18 @@ def api_error(client, *args, api_name):
 
 def test_the_api_names_every_action(client):
     endpoints = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/select_model", "/from_index", "/from_upload", "/preview", "/refresh", "/make_gif", "/compare",
-            "/train", "/cancel", "/card"} <= endpoints
+    assert {
+        "/select_model",
+        "/from_index",
+        "/from_upload",
+        "/preview",
+        "/refresh",
+        "/make_gif",
+        "/compare",
+        "/train",
+        "/cancel",
+        "/card",
+    } <= endpoints
 
 
 def test_traversal_session_through_the_api(client):
@@ -64,31 +75,42 @@ def test_upload_through_the_api(client, tmp_path):
     assert Image.open(outputs[0]).size == (256, 256)
 
 
-@pytest.mark.parametrize("args, api_name, words", [
-    (("betavae", 1), "/from_index", "unknown model 'betavae'; choose from:"),
-    (("beta_vae_dsprites", 10**7), "/from_index", "must be between 0 and 737279"),
-    (("beta_vae_dsprites", "ten"), "/from_index", "must be a number"),
-    (("beta_vae_dsprites", *["x"] * 10), "/preview", "must be a number"),
-    ((1234, 1.0), "/compare", "no shipped model has β = 2^1"),
-    ((1234, 3.0), "/compare", "log₂ β must be between 0 and 2"),
-    (("beta", 4, 25, 100_000), "/train", "at most 2,000 steps on a CPU"),
-    (("beta", "lots", 25, 10), "/train", "β must be a number"),
-    (("info", 4, 25, 10), "/train", "unknown objective 'info'"),
-])
+@pytest.mark.parametrize(
+    "args, api_name, words",
+    [
+        (("betavae", 1), "/from_index", "unknown model 'betavae'; choose from:"),
+        (("beta_vae_dsprites", 10**7), "/from_index", "must be between 0 and 737279"),
+        (("beta_vae_dsprites", "ten"), "/from_index", "must be a number"),
+        (("beta_vae_dsprites", *["x"] * 10), "/preview", "must be a number"),
+        ((1234, 1.0), "/compare", "no shipped model has β = 2^1"),
+        ((1234, 3.0), "/compare", "log₂ β must be between 0 and 2"),
+        (("beta", 4, 25, 100_000), "/train", "at most 2,000 steps on a CPU"),
+        (("beta", "lots", 25, 10), "/train", "β must be a number"),
+        (("info", 4, 25, 10), "/train", "unknown objective 'info'"),
+    ],
+)
 def test_bad_values_get_one_sentence_and_the_server_keeps_serving(client, args, api_name, words):
     message = api_error(client, *args, api_name=api_name)
     assert words in message and "Traceback" not in message
     assert client.predict("beta_vae_dsprites", api_name="/card")["data"][0] == ["model", "beta_vae"]
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: p.write_text("hello") and p, "not an image"),
-    (lambda p: Image.new("CMYK", (64, 64)).save(p, "JPEG") or p, "CMYK"),
-    (lambda p: Image.new("I;16", (64, 64)).save(p, "PNG") or p, "16 bits"),
-    (lambda p: Image.new("L", (64, 64)).save(p, "GIF", save_all=True, append_images=[Image.new("L", (64, 64), 99)])
-     or p, "animated"),
-    (lambda p: png_header_only(p, 10_000, 10_000), "too large"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p.write_text("hello") and p, "not an image"),
+        (lambda p: Image.new("CMYK", (64, 64)).save(p, "JPEG") or p, "CMYK"),
+        (lambda p: Image.new("I;16", (64, 64)).save(p, "PNG") or p, "16 bits"),
+        (
+            lambda p: (
+                Image.new("L", (64, 64)).save(p, "GIF", save_all=True, append_images=[Image.new("L", (64, 64), 99)])
+                or p
+            ),
+            "animated",
+        ),
+        (lambda p: png_header_only(p, 10_000, 10_000), "too large"),
+    ],
+)
 def test_bad_uploads_get_one_sentence(client, tmp_path, make, words):
     path = make(tmp_path / "upload.png")
     message = api_error(client, "beta_vae_dsprites", handle_file(str(path)), api_name="/from_upload")

@@ -24,18 +24,21 @@ def test_train_resume_info_traverse(tmp_path, capsys):
     assert Image.open(tmp_path / "t.gif").n_frames == 4
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "betavae", "--out", "x"], "unknown preset 'betavae'; choose from"),
-    (["train", "beta_vae_dsprites", "--out", "x", "--beta=high"], "'beta' of model 'beta_vae' must be float"),
-    (["train", "beta_vae_dsprites", "--out", "x", "--betta=4"], "unknown option --betta"),
-    (["train", "beta_vae_dsprites", "--out", "x", "--seed=one"], "--seed must be an integer"),
-    (["info", "nope"], "unknown asset 'nope'"),
-    (["traverse", "nope.safetensors", "--out", "t.png"], "checkpoint not found"),
-    (["traverse", "x.safetensors", "--out", "t.jpg"], "--out must end in .png or .gif"),
-    (["traverse", "content_ae_glasses", "--out", "t.png"], "(content_ae), whose figure command is transfer"),
-    (["evaluate", "beta_vae_dsprites", "--device", "nope"], "unknown device 'nope'; choose from: auto, cpu"),
-    (["traverse", "dvae_gzsl", "--out", "t.png"], "is a gzsl model (dvae), which has no figure command"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "betavae", "--out", "x"], "unknown preset 'betavae'; choose from"),
+        (["train", "beta_vae_dsprites", "--out", "x", "--beta=high"], "'beta' of model 'beta_vae' must be float"),
+        (["train", "beta_vae_dsprites", "--out", "x", "--betta=4"], "unknown option --betta"),
+        (["train", "beta_vae_dsprites", "--out", "x", "--seed=one"], "--seed must be an integer"),
+        (["info", "nope"], "unknown asset 'nope'"),
+        (["traverse", "nope.safetensors", "--out", "t.png"], "checkpoint not found"),
+        (["traverse", "x.safetensors", "--out", "t.jpg"], "--out must end in .png or .gif"),
+        (["traverse", "content_ae_glasses", "--out", "t.png"], "(content_ae), whose figure command is transfer"),
+        (["evaluate", "beta_vae_dsprites", "--device", "nope"], "unknown device 'nope'; choose from: auto, cpu"),
+        (["traverse", "dvae_gzsl", "--out", "t.png"], "is a gzsl model (dvae), which has no figure command"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2

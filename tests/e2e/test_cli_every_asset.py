@@ -17,8 +17,10 @@ from disentangle_core.evaluation import counts
 from disentangle_core.evaluation import faces as faces_evaluation
 from disentangle_core.families import FAMILIES, family_of
 
-pytestmark = [pytest.mark.slow,  # smoke-sized counts leave scikit-learn few samples per class: it says so
-              pytest.mark.filterwarnings("ignore:The number of unique classes:UserWarning")]
+pytestmark = [
+    pytest.mark.slow,  # smoke-sized counts leave scikit-learn few samples per class: it says so
+    pytest.mark.filterwarnings("ignore:The number of unique classes:UserWarning"),
+]
 
 ASSETS = available_assets()
 FIGURES = {"traverse": ["--steps", "3"], "transfer": ["--faces", "2", "--donors", "2"]}  # small figures
@@ -28,8 +30,13 @@ FIGURES = {"traverse": ["--steps", "3"], "transfer": ["--faces", "2", "--donors"
 def smoke_counts(monkeypatch, tmp_path):
     """``--counts quick`` at smoke size: every count table's quick entry made tiny, and a 5-step attribute
     classifier for the faces, cached in a temporary folder."""
-    monkeypatch.setitem(counts.COUNTS, "quick", counts.SampleCounts(
-        num_train=60, num_eval=30, batch_size=4, num_variance_estimate=60, boosting_stages=2, num_reconstruction=100))
+    monkeypatch.setitem(
+        counts.COUNTS,
+        "quick",
+        counts.SampleCounts(
+            num_train=60, num_eval=30, batch_size=4, num_variance_estimate=60, boosting_stages=2, num_reconstruction=100
+        ),
+    )
     monkeypatch.setitem(counts.SWEEP_STARTS, "quick", 2)
     monkeypatch.setitem(counts.PAIRS, "quick", 8)
     monkeypatch.setitem(counts.CLASSIFIER_EPOCHS, "quick", 1)

@@ -48,8 +48,9 @@ def test_one_repository_address_in_pyproject_readme_and_notebooks():
     setups = set()
     for notebook in NOTEBOOKS:
         first_markdown = json.loads(notebook.read_text())["cells"][0]
-        assert re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", "".join(first_markdown["source"])) == [
-            colab_badge(notebook)]
+        assert re.findall(
+            r"https://colab\.research\.google\.com/github/[^)\s]+", "".join(first_markdown["source"])
+        ) == [colab_badge(notebook)]
         setup = code_cells(notebook)[0]
         assert URL_LINE.findall(setup) == [url], f"{notebook.name}: REPO_URL must be {url}"
         assert setup.count(url) == 1  # the clone uses the variable, not a second copy of the address
@@ -61,14 +62,26 @@ def run_ipython(script: str, cwd: Path, tmp_path: Path) -> subprocess.CompletedP
     """``script`` (IPython syntax, magics allowed) in a fresh, isolated IPython started in ``cwd``."""
     path = tmp_path / "cells.ipy"
     path.write_text(script)
-    return subprocess.run([sys.executable, "-I", "-m", "IPython", "--no-banner", "--colors=NoColor", str(path)],
-                          cwd=cwd, env=clean_env(tmp_path), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-I", "-m", "IPython", "--no-banner", "--colors=NoColor", str(path)],
+        cwd=cwd,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def clean_env(tmp_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "JUPYTER", "IPYTHON"))}
-    env.update(DISENTANGLE_QUICK="1", OMP_NUM_THREADS="1", IPYTHONDIR=str(tmp_path / "ipython"),
-               PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", MPLBACKEND="Agg")
+    env.update(
+        DISENTANGLE_QUICK="1",
+        OMP_NUM_THREADS="1",
+        IPYTHONDIR=str(tmp_path / "ipython"),
+        PIP_NO_INDEX="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        MPLBACKEND="Agg",
+    )
     return env
 
 
@@ -88,13 +101,17 @@ def test_fresh_colab_kernel_clones_from_repo_url_and_reaches_the_first_figure(tm
     notebook = ROOT / "notebooks" / "02_beta_vae.ipynb"
     cells = code_cells(notebook)
     first_figure = next(i for i, cell in enumerate(cells) if cell.rstrip().endswith("\nfig"))
-    script = "\n\n".join([with_url(cells[0], bare.as_uri()), *cells[1:first_figure + 1]])
-    script += '\n\nfig.savefig("first_figure.png")\nprint("drawn from", load_card.__module__, disentangle_core.__file__)\n'
+    script = "\n\n".join([with_url(cells[0], bare.as_uri()), *cells[1 : first_figure + 1]])
+    script += (
+        '\n\nfig.savefig("first_figure.png")\nprint("drawn from", load_card.__module__, disentangle_core.__file__)\n'
+    )
     done = run_ipython(script, content, tmp_path)
     output = done.stdout + done.stderr
     clone = content / "disentangle_core"
     assert f"disentangle_core from {clone}" in output, output[-3000:]
-    assert f"drawn from disentangle_core.checkpoints {clone / 'disentangle_core' / '__init__.py'}" in output, output[-3000:]
+    assert f"drawn from disentangle_core.checkpoints {clone / 'disentangle_core' / '__init__.py'}" in output, output[
+        -3000:
+    ]
     assert (content / "first_figure.png").stat().st_size > 10_000, output[-3000:]
 
 

@@ -4,7 +4,13 @@ import pytest
 import torch
 
 from disentangle_core.checkpoints import (
-    available_assets, load_card, load_model, load_pretrained, publish, read_manifest, save_model,
+    available_assets,
+    load_card,
+    load_model,
+    load_pretrained,
+    publish,
+    read_manifest,
+    save_model,
 )
 from disentangle_core.models import build_model
 

@@ -57,14 +57,17 @@ def test_torch_tensors_and_fewer_categories_than_labels():
     assert out["accuracy"] == 0.25 and len(out["mapping"]) == 6
 
 
-@pytest.mark.parametrize("predicted, labels, num_classes, needle", [
-    ([0, 1, 12], [0, 1, 2], 10, "num_classes=10"),
-    ([0.0, 1.0], [0, 1], None, "integer"),
-    ([[0, 1]], [0, 1], None, "1-D"),
-    ([0, -1], [0, 1], None, "non-negative"),
-    ([0, 1, 2], [0, 1], None, "same length"),
-    (np.zeros(0, dtype=int), np.zeros(0, dtype=int), None, "non-empty"),
-])
+@pytest.mark.parametrize(
+    "predicted, labels, num_classes, needle",
+    [
+        ([0, 1, 12], [0, 1, 2], 10, "num_classes=10"),
+        ([0.0, 1.0], [0, 1], None, "integer"),
+        ([[0, 1]], [0, 1], None, "1-D"),
+        ([0, -1], [0, 1], None, "non-negative"),
+        ([0, 1, 2], [0, 1], None, "same length"),
+        (np.zeros(0, dtype=int), np.zeros(0, dtype=int), None, "non-empty"),
+    ],
+)
 def test_bad_input_gets_one_sentence(predicted, labels, num_classes, needle):
     with pytest.raises(ValueError) as info:
         hungarian_accuracy(np.array(predicted), np.array(labels), num_classes)

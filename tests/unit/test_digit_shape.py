@@ -16,7 +16,7 @@ def bar(thickness: int, shear: float = 0.0, size: int = 28) -> torch.Tensor:
     image = torch.zeros(1, 1, size, size)
     for row in range(4, 24):
         left = round(12 + shear * (13.5 - row))  # the rows above the centre move right
-        image[0, 0, row, left:left + thickness] = 1.0
+        image[0, 0, row, left : left + thickness] = 1.0
     return image
 
 

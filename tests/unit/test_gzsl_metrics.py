@@ -2,10 +2,13 @@
 
 import numpy as np
 import pytest
-import torch
 
 from disentangle_core.metrics.gzsl import (
-    attribute_compatibility_scores, calibrated_stacking, gzsl_scores, harmonic_mean, per_class_accuracy,
+    attribute_compatibility_scores,
+    calibrated_stacking,
+    gzsl_scores,
+    harmonic_mean,
+    per_class_accuracy,
 )
 
 
@@ -45,15 +48,16 @@ def test_the_attribute_baseline_recognises_an_unseen_combination_of_seen_attribu
     x = att[labels] @ mixing + 0.01 * rng.normal(size=(200, 16))
     scores = attribute_compatibility_scores(x, labels, att, att[[4, 4, 0]] @ mixing, alpha=1e-3)
     assert scores.shape == (3, 5) and scores.argmax(1).tolist() == [4, 4, 0]
-    assert scores[0, 4] == pytest.approx(1.0, abs=1e-3) and scores[0, 0] == pytest.approx(2 ** -0.5, abs=1e-3)
+    assert scores[0, 4] == pytest.approx(1.0, abs=1e-3) and scores[0, 0] == pytest.approx(2**-0.5, abs=1e-3)
 
 
 def test_the_registered_evaluation_measures_a_model_on_its_folder(tmp_path):
+    from test_gzsl_models import TINY
+
     from disentangle_core.data import GZSLFeatures
     from disentangle_core.families import evaluation_for
     from disentangle_core.models import build_model
     from gzsl_fixtures import write_xlsa17
-    from test_gzsl_models import TINY
 
     folder = write_xlsa17(tmp_path / "toy")
     data = GZSLFeatures(folder)

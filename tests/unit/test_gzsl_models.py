@@ -10,8 +10,13 @@ from disentangle_core.models import build_model
 from disentangle_core.train import train
 from gzsl_fixtures import write_xlsa17
 
-TINY = {"image_encoder_width": 16, "image_decoder_width": 16, "attribute_encoder_width": 8,
-        "attribute_decoder_width": 8, "latent_dim": 4}
+TINY = {
+    "image_encoder_width": 16,
+    "image_decoder_width": 16,
+    "attribute_encoder_width": 8,
+    "attribute_decoder_width": 8,
+    "latent_dim": 4,
+}
 
 
 @pytest.fixture
@@ -29,7 +34,9 @@ def test_cada_vae_logs_every_term_and_warms_them_up(toy):
     late_step = 100 * toy.dimensions["dataset_size"] // 8  # epoch 100: every factor at its final value
     late = model.loss(batch, model(batch["x"], batch["c"]), step=late_step)
     assert (late["beta"], late["delta"], late["distance"]) == (0.25, 2.37, 8.13)
-    assert torch.allclose(late["loss"], late["recon"] + 0.25 * late["kl"] + 2.37 * late["cross_recon"] + 8.13 * late["align"])
+    assert torch.allclose(
+        late["loss"], late["recon"] + 0.25 * late["kl"] + 2.37 * late["cross_recon"] + 8.13 * late["align"]
+    )
 
 
 def test_cada_vae_alignment_is_the_w2_of_the_two_posteriors(toy):

@@ -72,8 +72,10 @@ def test_imports_point_down_the_layers(path):
 
 
 def test_the_import_parser_sees_imports_inside_functions():
-    source = "import torch\nfrom .shape import ink\n\ndef f():\n    from ..evaluation.counts import COUNTS\n" \
-             "    from .. import families\n    import disentangle_core.app.demo\n"
+    source = (
+        "import torch\nfrom .shape import ink\n\ndef f():\n    from ..evaluation.counts import COUNTS\n"
+        "    from .. import families\n    import disentangle_core.app.demo\n"
+    )
     assert _imported_parts(PACKAGE / "metrics" / "probe.py", source) == {"metrics", "evaluation", "families", "app"}
     assert _imported_parts(PACKAGE / "metrics" / "__init__.py", "from .information import mig") == {"metrics"}
 
@@ -81,11 +83,16 @@ def test_the_import_parser_sees_imports_inside_functions():
 @pytest.mark.slow
 def test_every_module_imports_on_its_own():
     """Each module imported first, in a fresh interpreter: an import circle fails here whatever the order."""
-    names = [m.name for m in pkgutil.walk_packages(disentangle_core.__path__, "disentangle_core.")
-             if not m.name.endswith("__main__") and not m.name.startswith("disentangle_core.app")]
-    code = "import importlib, sys\nfor name in sys.argv[1:]:\n" \
-           "    for loaded in [m for m in sys.modules if m.startswith('disentangle_core')]:\n" \
-           "        del sys.modules[loaded]\n    importlib.import_module(name)\n"
+    names = [
+        m.name
+        for m in pkgutil.walk_packages(disentangle_core.__path__, "disentangle_core.")
+        if not m.name.endswith("__main__") and not m.name.startswith("disentangle_core.app")
+    ]
+    code = (
+        "import importlib, sys\nfor name in sys.argv[1:]:\n"
+        "    for loaded in [m for m in sys.modules if m.startswith('disentangle_core')]:\n"
+        "        del sys.modules[loaded]\n    importlib.import_module(name)\n"
+    )
     subprocess.run([sys.executable, "-c", code, *names], check=True, capture_output=True, timeout=300)
 
 

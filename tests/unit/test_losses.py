@@ -5,7 +5,12 @@ import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from disentangle_core.losses import (
-    capacity_penalty, gaussian_log_density, kl_normal, kl_per_latent, linear_schedule, reconstruction,
+    capacity_penalty,
+    gaussian_log_density,
+    kl_normal,
+    kl_per_latent,
+    linear_schedule,
+    reconstruction,
 )
 
 
@@ -63,7 +68,12 @@ def test_cross_reconstruction_is_l1_of_each_direction():
 
     x, x_hat, c, c_hat = torch.randn(4, 6, 7)
     assert torch.allclose(l1_reconstruction(x_hat, x), torch.nn.functional.l1_loss(x_hat, x, reduction="sum") / 6)
-    assert torch.allclose(cross_reconstruction(x_hat, x, c_hat, c),
-                          (x_hat - x).abs().sum() / 6 + (c_hat - c).abs().sum() / 6)
+    assert torch.allclose(
+        cross_reconstruction(x_hat, x, c_hat, c), (x_hat - x).abs().sum() / 6 + (c_hat - c).abs().sum() / 6
+    )
     # CADA-VAE's alignment warm-up: 0 until epoch 6, 8.13 from epoch 22
-    assert warmup(3, 8.13, 6, 22) == 0 and warmup(14, 8.13, 6, 22) == pytest.approx(4.065) and warmup(50, 8.13, 6, 22) == 8.13
+    assert (
+        warmup(3, 8.13, 6, 22) == 0
+        and warmup(14, 8.13, 6, 22) == pytest.approx(4.065)
+        and warmup(50, 8.13, 6, 22) == 8.13
+    )

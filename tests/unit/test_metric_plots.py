@@ -10,9 +10,13 @@ from disentangle_core.plotting import kl_bar_chart, matched_factor_names, mi_hea
 from disentangle_core.traversal import Traversal
 
 FACTORS = ("shape", "scale", "orientation", "posX", "posY")
-MI = np.array([[0.0, 0.0, 0.0, 0.0, 2.0],  # z0 captures posY
-               [0.0, 0.05, 0.0, 0.0, 0.0],  # z1 captures nothing above the threshold
-               [0.0, 0.0, 0.0, 1.9, 0.1]])  # z2 captures posX
+MI = np.array(
+    [
+        [0.0, 0.0, 0.0, 0.0, 2.0],  # z0 captures posY
+        [0.0, 0.05, 0.0, 0.0, 0.0],  # z1 captures nothing above the threshold
+        [0.0, 0.0, 0.0, 1.9, 0.1],
+    ]
+)  # z2 captures posX
 
 
 def test_matched_factor_names_feed_the_traversal_labels():
@@ -25,7 +29,10 @@ def test_matched_factor_names_feed_the_traversal_labels():
     assert traversal_labels(off, names)[2] == "z0\nKL 0.01"
     assert matched_factor_names(MI, FACTORS, 0.2, active=[False, True, True]) == {2: "posX"}
     assert [t.get_text() for t in mi_heatmap(MI, FACTORS, active=[False, True, True]).axes[0].get_yticklabels()] == [
-        "z0 (off)", "z1", "z2 ~ posX"]
+        "z0 (off)",
+        "z1",
+        "z2 ~ posX",
+    ]
     with pytest.raises(ValueError, match="MI matrix"):
         matched_factor_names(MI[:, :4], FACTORS)
 
@@ -54,9 +61,13 @@ def test_one_rule_for_active_at_the_boundary():
     kl = torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6, 0.0, 2.0])
     assert is_active(kl).tolist() == [False, True, False, True]
     assert is_active([ACTIVE_KL, 1.0]).tolist() == [False, True] and not bool(is_active(ACTIVE_KL))
-    traversal = Traversal(torch.zeros(2, 2, 1, 4, 4), [0, 1], torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6]),
-                          torch.zeros(2, 2))
-    assert [label.split("\n")[0] for label in traversal_labels(traversal, {0: "posX", 1: "posY"})] == ["z0", "z1 ~ posY"]
+    traversal = Traversal(
+        torch.zeros(2, 2, 1, 4, 4), [0, 1], torch.tensor([ACTIVE_KL, ACTIVE_KL + 1e-6]), torch.zeros(2, 2)
+    )
+    assert [label.split("\n")[0] for label in traversal_labels(traversal, {0: "posX", 1: "posY"})] == [
+        "z0",
+        "z1 ~ posY",
+    ]
     bars = kl_bar_chart(kl).axes[0].patches
     blue, grey = to_rgba("tab:blue"), to_rgba("tab:gray")
     assert [bar.get_facecolor() for bar in bars] == [grey, blue, grey, blue]

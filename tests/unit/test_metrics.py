@@ -11,9 +11,9 @@ from sklearn.metrics import mutual_info_score
 from disentangle_core import metrics
 from disentangle_core.checkpoints import save_model
 from disentangle_core.cli import main
+from disentangle_core.data.dsprites import FACTOR_SIZES
 from disentangle_core.evaluation import dsprites as dsprites_evaluation
 from disentangle_core.evaluation.dsprites import format_metrics
-from disentangle_core.data.dsprites import FACTOR_SIZES
 from disentangle_core.models import build_model
 
 TOY_SIZES = (3, 6, 10, 8, 8)  # at most 20 classes, so a perfect code survives MIG's 20 bins
@@ -152,8 +152,9 @@ def test_beta_vae_score_identity_and_constant():
 
 def test_factor_vae_score_identity_constant_and_votes():
     data = ToyData()
-    score = metrics.factor_vae_score(identity_code_fn(), data.sample_factors, 5, 200, 100, 1000, 32,
-                                     torch.Generator().manual_seed(0))
+    score = metrics.factor_vae_score(
+        identity_code_fn(), data.sample_factors, 5, 200, 100, 1000, 32, torch.Generator().manual_seed(0)
+    )
     assert score["eval_accuracy"] > 0.95 and score["active_latents"] == 5
     constant = dsprites_evaluation.code_function(LinearCode(np.zeros((5, 4))), data)
     assert metrics.factor_vae_score(constant, data.sample_factors, 5, 50, 50, 500, 16)["eval_accuracy"] == 0.0
@@ -195,8 +196,16 @@ def evaluated(tmp_path_factory):
 def test_cli_evaluate_prints_json_and_a_table(evaluated, capsys):
     assert main(["evaluate", str(evaluated), "--counts", "quick", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    for key in ("beta_vae", "factor_vae", "mig", "dci_disentanglement", "dci_completeness",
-                "dci_informativeness", "sap", "mi_matrix"):
+    for key in (
+        "beta_vae",
+        "factor_vae",
+        "mig",
+        "dci_disentanglement",
+        "dci_completeness",
+        "dci_informativeness",
+        "sap",
+        "mi_matrix",
+    ):
         assert key in result
     assert np.asarray(result["mi_matrix"]).shape == (3, 5)
     table = format_metrics(result)

@@ -13,7 +13,9 @@ def batch(n=4):
 DIGITS_MODELS = {"infogan", "joint_vae"}
 
 
-@pytest.mark.parametrize("name", sorted(n for n, (cls, _) in MODELS.items() if cls.inputs == ("x",) and n not in DIGITS_MODELS))
+@pytest.mark.parametrize(
+    "name", sorted(n for n, (cls, _) in MODELS.items() if cls.inputs == ("x",) and n not in DIGITS_MODELS)
+)
 def test_every_model_follows_the_contract(name):
     torch.manual_seed(0)
     model = build_model(name, latent_dim=6)

@@ -69,11 +69,16 @@ def test_steps_return_named_finite_terms_and_change_every_trained_part(name):
     before = {k: v.clone() for k, v in model.state_dict().items() if v.is_floating_point()}
     batch = TinyDigits().sample(16, torch.Generator().manual_seed(0))
     terms = model.training_step(batch, 0, optimizers)
-    expected = {"infogan": {"loss", "generator", "discriminator", "info", "info_categorical", "info_continuous"},
-                "joint_vae": {"loss", "recon", "kl", "kl_categorical", "capacity", "C", "C_categorical"}}[name]
+    expected = {
+        "infogan": {"loss", "generator", "discriminator", "info", "info_categorical", "info_continuous"},
+        "joint_vae": {"loss", "recon", "kl", "kl_categorical", "capacity", "C", "C_categorical"},
+    }[name]
     assert set(terms) == expected and all(math.isfinite(float(v)) for v in terms.values())
     changed = {k.split(".")[0] for k, v in model.state_dict().items() if k in before and not torch.equal(v, before[k])}
-    parts = {"infogan": {"generator", "trunk", "d_head", "q_head"}, "joint_vae": {"encoder", "decoder_fc", "decoder_conv"}}
+    parts = {
+        "infogan": {"generator", "trunk", "d_head", "q_head"},
+        "joint_vae": {"encoder", "decoder_fc", "decoder_conv"},
+    }
     assert parts[name] <= changed
 
 
@@ -248,8 +253,30 @@ def test_publish_lists_the_other_seeds_measured_alike(tmp_path, capsys, monkeypa
     assert cli.main(["publish", str(files[1]), "--name", "jv", "--seeds", str(tmp_path / "other.safetensors")]) == 2
     assert "not 'joint_vae_mnist'" in capsys.readouterr().err
 
-    run = train(tiny("joint_vae"), TinyDigits(), steps=4, batch_size=8, progress=False, log_every=1, checkpoint_every=2,
-                out_dir=tmp_path / "run", card={"preset": "joint_vae_mnist"})
-    assert cli.main(["publish", str(run.model_file), "--name", "jv", "--counts", "quick",
-                     "--curve", str(tmp_path / "run" / "last.safetensors")]) == 0
+    run = train(
+        tiny("joint_vae"),
+        TinyDigits(),
+        steps=4,
+        batch_size=8,
+        progress=False,
+        log_every=1,
+        checkpoint_every=2,
+        out_dir=tmp_path / "run",
+        card={"preset": "joint_vae_mnist"},
+    )
+    assert (
+        cli.main(
+            [
+                "publish",
+                str(run.model_file),
+                "--name",
+                "jv",
+                "--counts",
+                "quick",
+                "--curve",
+                str(tmp_path / "run" / "last.safetensors"),
+            ]
+        )
+        == 0
+    )
     assert [row["step"] for row in load_card("jv", assets)["by_step"]] == [4, 4]

@@ -37,8 +37,9 @@ def test_minibatch_weighted_estimates_are_batch_mixtures_minus_log_n():
     joint = MixtureSameFamily(uniform, Independent(Normal(mu, std), 1)).log_prob(z)  # (B,) mean of q(z_i | x_j)
     log_qz, log_prod = losses.log_qz_minibatch_weighted(losses.log_q_pairs(z, mu, logvar), n)
     assert torch.allclose(log_qz, joint - math.log(n), atol=1e-4)
-    marginals = torch.stack([MixtureSameFamily(uniform, Normal(mu[:, d], std[:, d])).log_prob(z[:, d])
-                             for d in range(z.shape[1])], dim=1)  # (B, D)
+    marginals = torch.stack(
+        [MixtureSameFamily(uniform, Normal(mu[:, d], std[:, d])).log_prob(z[:, d]) for d in range(z.shape[1])], dim=1
+    )  # (B, D)
     assert torch.allclose(log_prod, (marginals - math.log(n)).sum(1), atol=1e-4)
 
 
@@ -87,10 +88,13 @@ def test_permute_latents_shuffles_each_column_independently():
 # ---- the models --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, terms", [
-    ("beta_tcvae", {"loss", "recon", "mi", "tc", "dim_kl"}),
-    ("factor_vae", {"loss", "recon", "kl", "tc"}),
-])
+@pytest.mark.parametrize(
+    "name, terms",
+    [
+        ("beta_tcvae", {"loss", "recon", "mi", "tc", "dim_kl"}),
+        ("factor_vae", {"loss", "recon", "kl", "tc"}),
+    ],
+)
 def test_loss_terms_are_named(name, terms):
     torch.manual_seed(0)
     model = build_model(name, latent_dim=3)
@@ -122,14 +126,23 @@ def test_factor_vae_trains_both_players_through_train_and_checkpoints(tmp_path):
     torch.manual_seed(0)
     model = small("factor_vae")
     before = [p.clone() for p in model.tc_discriminator.parameters()]
-    result = train(model, ProceduralDSprites(), steps=3, batch_size=8, device="cpu", out_dir=tmp_path,
-                   progress=False, log_every=1)
+    result = train(
+        model, ProceduralDSprites(), steps=3, batch_size=8, device="cpu", out_dir=tmp_path, progress=False, log_every=1
+    )
     assert {"discriminator", "tc", "kl", "recon"} <= set(result.history[-1])
     assert any(not torch.equal(a, b) for a, b in zip(before, model.tc_discriminator.parameters()))
     loaded, card = load_model(result.model_file)
     assert card["model"] == "factor_vae" and loaded.config == model.config
-    resumed = train(small("factor_vae"), ProceduralDSprites(), steps=4, batch_size=8, device="cpu",
-                    out_dir=tmp_path, resume=True, progress=False)
+    resumed = train(
+        small("factor_vae"),
+        ProceduralDSprites(),
+        steps=4,
+        batch_size=8,
+        device="cpu",
+        out_dir=tmp_path,
+        resume=True,
+        progress=False,
+    )
     assert resumed.step == 4
 
 

@@ -6,8 +6,15 @@ import torch
 import disentangle_core.train as training
 from disentangle_core.checkpoints import load_model
 from disentangle_core.models import BetaVAE, BetaVAEConfig, NonFiniteLossError
-from disentangle_core.train import (MODEL_FILE, STATE_FILE, cpu_has_native_bf16, resolve_device,
-                                    resolve_precision, train, tune_cpu_allocator)
+from disentangle_core.train import (
+    MODEL_FILE,
+    STATE_FILE,
+    cpu_has_native_bf16,
+    resolve_device,
+    resolve_precision,
+    train,
+    tune_cpu_allocator,
+)
 
 TINY = dict(batch_size=8, progress=False, log_every=1, device="cpu")
 
