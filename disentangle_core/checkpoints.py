@@ -228,24 +228,21 @@ def publish(
 
 
 def write_assets_readme(assets_dir=ASSETS_DIR) -> None:
-    """Regenerate the tables of checkpoints in ``assets/README.md`` and ``README.md`` from the cards."""
-    full = [
+    """Regenerate the table of checkpoints in ``assets/README.md`` from the cards."""
+    rows = [
         "| asset | model | preset | steps | seed | wall time | hardware | size | metrics |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    short = ["| asset | what | steps | metrics |", "|---|---|---|---|"]
     for name in available_assets(assets_dir):
         card = load_card(name, assets_dir)
         size = (Path(assets_dir) / f"{name}.safetensors").stat().st_size / 1e6
         metrics = ", ".join(f"{k} {v}" for k, v in card.get("metrics", {}).items())
-        full.append(
+        rows.append(
             f"| `{name}` | {card['model']} | `{card.get('preset', '')}` | {card.get('steps', '')} | "
             f"{card.get('seed', '')} | {card.get('wall_time_s', 0) / 60:.0f} min | {card.get('hardware', '')} | "
             f"{size:.2f} MB | {metrics} |"
         )
-        short.append(f"| `{name}` | {card.get('summary', card['model'])} | {card.get('steps', '')} | {metrics} |")
-    for path, rows in ((Path(assets_dir) / "README.md", full), (Path(assets_dir).parent / "README.md", short)):
-        begin, end = "<!-- assets:begin -->", "<!-- assets:end -->"
-        if path.is_file() and begin in path.read_text():
-            head, rest = path.read_text().split(begin, 1)
-            path.write_text(head + begin + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1])
+    path, begin, end = Path(assets_dir) / "README.md", "<!-- assets:begin -->", "<!-- assets:end -->"
+    if path.is_file() and begin in path.read_text():
+        head, rest = path.read_text().split(begin, 1)
+        path.write_text(head + begin + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1])

@@ -86,7 +86,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     """``"auto"`` is bf16 where the hardware computes it natively (CUDA, or a CPU with bf16 units), else fp32.
 
     Measured on a 2-core CPU with AVX512-BF16, the β-VAE trains 1.3x faster in bf16 autocast with
-    channels-last tensors than in fp32; the README's Speed section compares the models trained in each.
+    channels-last tensors than in fp32; docs/performance.md compares the models trained in each.
     """
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose from: {', '.join(PRECISIONS)}")

@@ -3,8 +3,9 @@ the English page for an English browser, the "InfoGAN codes" tab (a code slider,
 the "Glasses / beard transfer" tab (a face, a donor and the amount chosen).
 
 Screenshots of every tab go to ``test-artifacts/``, and one of the first tab over the shipped models (an
-English page) to ``docs/images/app.png`` for the README. Skipped when Playwright or ``/usr/bin/chromium``
-is missing (Playwright cannot download its own browser here).
+English page) to ``test-artifacts/app.png``; with ``DISENTANGLE_README_PICTURE=1`` it also replaces
+``docs/images/app.png``, the README's picture (so a plain test run leaves the checkout as it was).
+Skipped when Playwright or ``/usr/bin/chromium`` is missing (Playwright cannot download its own browser here).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 README_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "images" / "app.png"
+WRITE_README_PICTURE = os.environ.get("DISENTANGLE_README_PICTURE") == "1"
 README_MODEL = "beta_vae_dsprites"  # the first tab's default model, shipped
 README_IMAGE = 696_848  # a large heart in the middle: shape 2, scale 5, orientation 0, posX 16, posY 16
 DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
@@ -348,8 +350,10 @@ def test_readme_picture_of_the_first_tab():
                 index.blur()  # no focus ring in the picture
                 page.wait_for_timeout(1000)  # the images finish loading
                 assert "__i18n__" not in page.inner_text("body")
-                README_PICTURE.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=README_PICTURE)
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=ARTIFACTS / "app.png")
+                if WRITE_README_PICTURE:
+                    page.screenshot(path=README_PICTURE)
             finally:
                 browser.close()
     finally:
