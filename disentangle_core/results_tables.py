@@ -215,6 +215,7 @@ TABLES: dict[str, dict[str, Callable[[], list[str]]]] = {
         "mask-beard-by-step": lambda: content_by_step_table("content_ae_mask_beard"),
     },
     "docs/results/gzsl.md": {"gzsl-table": gzsl_table},
+    "notebooks/05_gzsl.ipynb": {"gzsl-table": gzsl_table},
 }
 
 
@@ -229,9 +230,25 @@ def fill(text: str, tables: dict[str, Callable[[], list[str]]]) -> str:
     return text
 
 
+def fill_notebook(text: str, tables: dict[str, Callable[[], list[str]]]) -> str:
+    """A notebook's JSON with its tables written into the markdown cells that hold their markers."""
+    notebook = json.loads(text)
+    for marker, table in tables.items():
+        cells = [c for c in notebook["cells"] if c["cell_type"] == "markdown" and marker in "".join(c["source"])]
+        if not cells:
+            raise ValueError(f"no markdown cell holds the markers of the table {marker!r}")
+        for cell in cells:
+            lines = fill("".join(cell["source"]), {marker: table}).split("\n")
+            cell["source"] = [line + "\n" for line in lines[:-1]] + [lines[-1]]
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"  # the notebooks' own layout
+
+
 def expected(root: Path = ROOT) -> dict[Path, str]:
     """Each file that holds tables, as the cards say it should read."""
-    return {root / path: fill((root / path).read_text(), tables) for path, tables in TABLES.items()}
+    return {
+        root / path: (fill_notebook if path.endswith(".ipynb") else fill)((root / path).read_text(), tables)
+        for path, tables in TABLES.items()
+    }
 
 
 def write_tables(root: Path = ROOT) -> None:
