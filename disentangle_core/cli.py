@@ -22,6 +22,7 @@ from .workflows import (
     data_options_of,
     evaluate,
     load,
+    photo_transfer_figure,
     publish_model,
     train_preset,
     transfer_figure,
@@ -129,9 +130,17 @@ def cmd_traverse(args) -> None:
 
 
 def cmd_transfer(args) -> None:
-    print(
-        transfer_figure(args.name, args.out, faces=args.faces, donors=args.donors, amount=args.amount, seed=args.seed)
-    )
+    grid = {k: getattr(args, k) for k in ("faces", "donors", "seed") if getattr(args, k) is not None}
+    if args.face is None and args.donor is None:  # the grid of held-out faces
+        print(transfer_figure(args.name, args.out, amount=args.amount, **grid))
+        return
+    if args.face is None or args.donor is None:
+        given, missing = ("--face", "--donor") if args.donor is None else ("--donor", "--face")
+        raise ValueError(f"{given} needs {missing} too: give both photos (face a and donor b), or neither for the grid")
+    if grid:
+        flags = ", ".join(f"--{k}" for k in grid)
+        raise ValueError(f"{flags} choose held-out faces for the grid and do not go with --face and --donor")
+    print(photo_transfer_figure(args.name, args.out, face=args.face, donor=args.donor, amount=args.amount))
 
 
 def cmd_evaluate(args) -> None:
@@ -194,13 +203,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="FILE.png or FILE.gif")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--seed", type=int, default=0, help="which random images to start from")
-    p = sub.add_parser("transfer", help="content transfer of a faces model: each face wearing each donor's attribute")
+    p = sub.add_parser(
+        "transfer",
+        help="content transfer of a faces model: each face wearing each donor's attribute, or your own two photos",
+    )
     p.add_argument("name", help="asset name (e.g. content_ae_glasses) or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png")
-    p.add_argument("--faces", type=int, default=6, help="held-out faces without the attribute (rows)")
-    p.add_argument("--donors", type=int, default=6, help="held-out donors with it (columns)")
+    p.add_argument("--face", metavar="PHOTO", help="a photo of face a (one face, from the front); needs --donor")
+    p.add_argument(
+        "--donor",
+        metavar="PHOTO",
+        help="a photo of donor b, who wears the attribute; with --face, draws aligned a, aligned b, a with b's "
+        "attribute and b without it instead of the grid",
+    )
+    p.add_argument("--faces", type=int, help="grid: held-out faces without the attribute (rows; default 6)")
+    p.add_argument("--donors", type=int, help="grid: held-out donors with it (columns; default 6)")
     p.add_argument("--amount", type=float, default=1.0, help="scale of the donor's specific code, 0 to 1")
-    p.add_argument("--seed", type=int, default=0, help="which held-out faces to draw")
+    p.add_argument("--seed", type=int, help="grid: which held-out faces to draw (default 0)")
     families = "; ".join(dict.fromkeys(e.summary for e in EVALUATIONS.values()))
     p = sub.add_parser(
         "evaluate", help="measure an asset the way its family is measured", epilog=f"evaluations by dataset: {families}"

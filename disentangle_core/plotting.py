@@ -251,3 +251,21 @@ def transfer_grid_image(faces: torch.Tensor, donors: torch.Tensor, table: torch.
     canvas.paste(grid.crop((0, cell, cell, grid.height)), (0, cell + 4))
     canvas.paste(grid.crop((cell, cell, grid.width, grid.height)), (cell + 4, cell + 4))
     return canvas.resize((canvas.width * scale, canvas.height * scale), Image.NEAREST)
+
+
+def labelled_row(images: torch.Tensor, labels: list[str], scale: int = 4, gap: int = 8) -> Image.Image:
+    """(N, 3, H, W) in [0, 1] -> one row of the images, each enlarged ``scale`` x (nearest), its label below."""
+    if len(labels) != len(images):
+        raise ValueError(f"labelled_row needs one label per image, got {len(labels)} labels for {len(images)} images")
+    side = images.shape[-1] * scale
+    font = ImageFont.load_default()
+    caption = 2 * gap + 12  # one line of the default font (11 px high)
+    canvas = Image.new("RGB", (len(images) * (side + gap) + gap, side + gap + caption), "white")
+    draw = ImageDraw.Draw(canvas)
+    pixels = (images.detach().float().cpu().clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).numpy()
+    for i, (tile, text) in enumerate(zip(pixels, labels)):
+        left = gap + i * (side + gap)
+        canvas.paste(Image.fromarray(tile, "RGB").resize((side, side), Image.NEAREST), (left, gap))
+        width = draw.textlength(text, font=font)
+        draw.text((left + (side - width) / 2, side + 2 * gap), text, fill=0, font=font)
+    return canvas

@@ -1,4 +1,5 @@
-"""Each family's figure: a latent traversal (dSprites, digits) or a content-transfer grid (faces).
+"""Each family's figure: a latent traversal (dSprites, digits) or a content-transfer grid (faces), and a
+content transfer between two photos of the user's own (``photo_transfer_figure``).
 
 A family declares its figure command (``Family.figure``); asked of a model of another family, a figure
 function says in one sentence which command that model's family draws.
@@ -6,16 +7,19 @@ function says in one sentence which command that model's family draws.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import torch
+from PIL import Image, UnidentifiedImageError
 
-from ..content import transfer_table
+from ..content import remove, transfer, transfer_table
 from ..data import make_dataset
+from ..data.face_align import MAX_PIXELS, align_face
 from ..families import FAMILIES, family_of
 from ..models.protocols import CategoricalCodeModel
-from ..plotting import save_gif, transfer_grid_image, traversal_frames, traversal_grid
+from ..plotting import labelled_row, save_gif, transfer_grid_image, traversal_frames, traversal_grid
 from ..traversal import category_sweep, traverse, traverse_codes
 from .measuring import load
 
@@ -95,3 +99,49 @@ def transfer_figure(
     rows, columns = batch["x_a"][:faces], batch["x_b"][:donors]
     transfer_grid_image(rows, columns, transfer_table(model, rows, columns, amount)).save(out)
     return f"wrote {out} (rows: faces without the attribute; columns: donors; amount {amount:g})"
+
+
+def photo_transfer_figure(
+    name: str, out: str | Path, *, face: str | Path, donor: str | Path, amount: float = 1.0
+) -> str:
+    """Write four labelled panels for the faces model ``name`` (asset or model file) to ``out`` (PNG): the photo
+    ``face`` (a) and the photo ``donor`` (b), each aligned as CelebA's faces are, a wearing b's attribute
+    (its specific code scaled by ``amount``) and b without it; returns what it shows."""
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--out must end in .png, got {out.name!r}")
+    model, card = load(name)
+    _check_figure(model, card, name, "transfer")
+    size = card.get("data_options", {}).get("image_size", 64)  # the side of the faces the model was trained on
+    x_a, x_b = _aligned_photo("--face", face, size), _aligned_photo("--donor", donor, size)  # (1, 3, S, S) each
+    x_ab, x_b0 = transfer(model, x_a, x_b, amount), remove(model, x_b)
+    attribute = card.get("data_options", {}).get("attribute", "attribute")
+    scaled = "" if amount == 1 else f" x{amount:g}"
+    labels = ["a (aligned)", "b (aligned)", f"a with b's {attribute}{scaled}", f"b without {attribute}"]
+    labelled_row(torch.cat([x_a, x_b, x_ab, x_b0]), labels).save(out)
+    return f"wrote {out} (aligned face a, aligned donor b, a with b's {attribute}, b without it; amount {amount:g})"
+
+
+def _aligned_photo(flag: str, path: str | Path, size: int) -> torch.Tensor:
+    """The photo file at ``path`` -> its face aligned as CelebA's, (1, 3, size, size) floats in [0, 1]; every
+    failure is one sentence naming ``flag`` and the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{flag} {path}: no such file")
+    try:
+        with warnings.catch_warnings():  # over 89 megapixels Pillow warns; align_face refuses over 40 anyway
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:  # reads the header; align_face decodes after checking the size
+                aligned = align_face(image, size)
+    except Image.DecompressionBombError:
+        raise ValueError(
+            f"{flag} {path}: the image is too large to decode; give a photo of up to {MAX_PIXELS // 10**6} megapixels"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ValueError(
+            f"{flag} {path}: not an image Pillow can read; give a PNG, JPEG, WebP, BMP, GIF or TIFF photo"
+        ) from None
+    except ValueError as e:  # FaceAlignError: no face, several faces, a tiny face, too large an image
+        raise ValueError(f"{flag} {path}: {e}") from None
+    pixels = torch.frombuffer(bytearray(aligned.tobytes()), dtype=torch.uint8).view(size, size, 3)
+    return pixels.permute(2, 0, 1)[None].float() / 255.0
