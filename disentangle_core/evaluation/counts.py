@@ -6,7 +6,9 @@ family's count is added in one place:
 - ``COUNTS``: the dSprites scores' ``SampleCounts`` (disentanglement_lib's definitions);
 - ``SWEEP_STARTS``: random codes each continuous digits code is swept from;
 - ``PAIRS``: (face a, donor b) pairs of a faces evaluation;
-- ``CLASSIFIER_EPOCHS``: epochs of the GZSL final softmax classifier.
+- ``CLASSIFIER_EPOCHS``: epochs of the GZSL final softmax classifier;
+- ``PHOTO_CLASSIFIER_STEPS`` / ``PHOTO_JUDGED``: training steps of the CelebA attribute classifier and the
+  held-out photos of each domain its accuracy is measured on.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ SWEEP_STARTS = {"quick": 20, "standard": 200, "full": 1000}  # digits: random co
 PAIRS = {"quick": 128, "standard": 1000, "full": 4000}  # faces: (a, b) pairs per evaluation
 # GZSL: epochs of the final softmax classifier; 29 is the official value for AWA2 (chosen there on the val split)
 CLASSIFIER_EPOCHS = {"quick": 3, "standard": 29, "full": 29}
+# CelebA: steps of 64 photos (half of each domain) for the attribute classifier (standard: a few minutes on
+# one CPU thread), and at most this many photos of each domain to measure its accuracy on
+PHOTO_CLASSIFIER_STEPS = {"quick": 20, "standard": 2000, "full": 2000}
+PHOTO_JUDGED = {"quick": 100, "standard": 5000, "full": 50_000}
 
 
 def check_counts(counts: str) -> str:

@@ -9,89 +9,18 @@ import pytest
 import torch
 from PIL import Image
 
+from celeba_fixtures import BEARD_COLUMNS, BEARD_TABLE, NAMES, ROWS, attribute_lines, colour, filename, write_celeba
 from disentangle_core.cli import main
 from disentangle_core.data import DATASETS, CelebAFaces, make_dataset
 from disentangle_core.data.celeba import domain_of
 
 torch.set_num_threads(1)
 
-NAMES = (
-    "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair "
-    "Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup "
-    "High_Cheekbones Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose "
-    "Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat "
-    "Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young"
-).split()
-BEARD_COLUMNS = ("Male", "5_o_Clock_Shadow", "Mustache", "Goatee", "No_Beard")
-
-# the beard rule, row by row: (Male, 5_o_Clock_Shadow, Mustache, Goatee, No_Beard) -> domain
-BEARD_TABLE = {
-    "clean-shaven man": ((1, 0, 0, 0, 1), "a"),
-    "full beard": ((1, 0, 0, 0, 0), "b"),
-    "moustache only": ((1, 0, 1, 0, 1), "b"),
-    "goatee only": ((1, 0, 0, 1, 1), "b"),
-    "stubble and a beard": ((1, 1, 0, 0, 0), None),
-    "stubble, no beard": ((1, 1, 0, 0, 1), None),
-    "stubble and a moustache": ((1, 1, 1, 0, 1), None),
-    "woman": ((0, 0, 0, 0, 1), None),
-    "woman labelled bearded": ((0, 0, 0, 0, 0), None),
-}
-
-# the fixture: (partition, Eyeglasses, beard row); image k is 0000k.jpg, its red level encodes k
-ROWS = [
-    (0, 1, "clean-shaven man"),
-    (0, 0, "full beard"),
-    (0, 0, "moustache only"),
-    (0, 1, "goatee only"),
-    (0, 0, "stubble and a beard"),
-    (0, 0, "woman"),
-    (0, 0, "clean-shaven man"),
-    (0, 0, "woman labelled bearded"),
-    (1, 1, "full beard"),
-    (1, 0, "clean-shaven man"),
-    (2, 1, "stubble, no beard"),
-    (2, 0, "full beard"),
-    (2, 0, "clean-shaven man"),
-    (2, 0, "stubble and a moustache"),
-]
-STRIP = (255, 255, 255)  # the 20 rows above and below the central square, which the crop must drop
-
-
-def filename(k: int) -> str:
-    return f"{k:06d}.jpg"
-
-
-def colour(k: int, glasses: int) -> tuple:
-    return (40 + 12 * k, 220 if glasses else 20, 60)
-
 
 def identify(x: torch.Tensor) -> list[int]:
     """(B, 3, S, S) fixture images -> their numbers k, read back from the red level."""
     red = x[:, 0].mean((1, 2)) * 255
     return [round((float(r) - 40) / 12) for r in red]
-
-
-def attribute_lines(rows=ROWS) -> list[str]:
-    lines = [str(len(rows)), " ".join(NAMES)]
-    for k, (_, glasses, beard) in enumerate(rows, start=1):
-        values = dict.fromkeys(NAMES, -1) | {"Eyeglasses": 1 if glasses else -1}
-        values |= {c: 1 if v else -1 for c, v in zip(BEARD_COLUMNS, BEARD_TABLE[beard][0])}
-        lines.append(filename(k) + " " + " ".join(f"{values[n]:2d}" for n in NAMES))  # " 1" / "-1": two spaces
-    return lines
-
-
-def write_celeba(root, rows=ROWS):
-    folder = root / "celeba"
-    (folder / "img_align_celeba").mkdir(parents=True)
-    (folder / "list_attr_celeba.txt").write_text("\n".join(attribute_lines(rows)) + "\n")
-    (folder / "list_eval_partition.txt").write_text(
-        "".join(f"{filename(k)} {p}\n" for k, (p, _, _) in enumerate(rows, start=1))
-    )
-    for k, (_, glasses, _) in enumerate(rows, start=1):
-        image = Image.new("RGB", (178, 218), STRIP)
-        image.paste(colour(k, glasses), (0, 20, 178, 198))
-        image.save(folder / "img_align_celeba" / filename(k), quality=95)
-    return root
 
 
 def expected(attribute: str, split: int, domain: str) -> list[str]:
@@ -354,9 +283,12 @@ def test_cli_trains_on_celeba_and_asks_for_data_dir(celeba_root, tmp_path, capsy
     assert err.startswith("error: CelebA must be given with --data-dir") and "\n" not in err
 
 
-def test_evaluate_measures_a_celeba_model_without_ground_truth(celeba_root, tmp_path, capsys):
-    """The card remembers the data folder; evaluate gives reconstruction, removal change and leakage."""
+def test_evaluate_measures_a_celeba_model_without_ground_truth(celeba_root, tmp_path, capsys, monkeypatch):
+    """The card remembers the data folder; evaluate gives reconstruction, removal change and leakage (the
+    classifier's scores: tests/unit/test_photo_evaluation.py)."""
     import json
+
+    monkeypatch.setenv("DISENTANGLE_FACES_CACHE", str(tmp_path / "cache"))  # its attribute classifier
 
     out = tmp_path / "run"
     assert (
@@ -383,6 +315,6 @@ def test_evaluate_measures_a_celeba_model_without_ground_truth(celeba_root, tmp_
     assert main(["evaluate", str(out / "model.safetensors"), "--json", "--counts", "quick", "--device", "cpu"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["attribute"] == "glasses"
-    for key in ("recon_psnr_a", "recon_psnr_b", "removal_change_psnr"):
+    for key in ("recon_psnr", "recon_psnr_b", "removal_change_psnr", "kept_psnr"):
         assert 0 < scores[key] <= 100
     assert 0 <= scores["leakage"] <= 1
