@@ -158,6 +158,23 @@ def test_single_pair_keeps_its_last_heldout_digits_for_test(tmp_path):
     one_sentence_naming(info, "heldout")
 
 
+@pytest.mark.parametrize("prefix, role, other", [("t10k", "test", "train"), ("train", "train", "test")])
+def test_a_single_pair_is_all_of_the_split_its_files_name(tmp_path, prefix, role, other):
+    images, _ = write_pair(tmp_path, prefix, 2000)  # exactly 2,000 digits: every one of them, not a cut
+    assert torch.equal(MNISTDigits(tmp_path, split=role).images, torch.from_numpy(images))
+    with pytest.raises(ValueError) as info:
+        MNISTDigits(tmp_path, split=other)
+    one_sentence_naming(info, f"holds only {role} digits")
+
+
+def test_evaluation_measures_every_digit_of_a_test_pair(tmp_path):
+    from disentangle_core.evaluation.digits import held_out_digits
+
+    write_pair(tmp_path, "t10k", 2000)
+    data, source = held_out_digits(tmp_path)
+    assert data["x"].shape == (2000, 1, 28, 28) and "2,000 digits" in source
+
+
 def test_torchvision_layout_splits_by_file(tmp_path):
     train_images, _ = write_pair(tmp_path / "MNIST" / "raw", "train", 12, seed=1, gz=False)
     test_images, test_labels = write_pair(tmp_path / "MNIST" / "raw", "t10k", 5, seed=2)
