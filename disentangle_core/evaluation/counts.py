@@ -55,7 +55,7 @@ PAIRS = {"quick": 128, "standard": 1000, "full": 4000}  # faces: (a, b) pairs pe
 CLASSIFIER_EPOCHS = {"quick": 3, "standard": 29, "full": 29}
 # CelebA: steps of 64 photos (half of each domain) for the attribute classifier (standard: a few minutes on
 # one CPU thread), and at most this many photos of each domain to measure its accuracy on
-PHOTO_CLASSIFIER_STEPS = {"quick": 20, "standard": 2000, "full": 2000}
+PHOTO_CLASSIFIER_STEPS = {"quick": 20, "standard": 4000, "full": 4000}
 PHOTO_JUDGED = {"quick": 100, "standard": 5000, "full": 50_000}
 
 

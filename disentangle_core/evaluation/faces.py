@@ -209,7 +209,7 @@ def _fingerprint(data: CelebAFaces) -> str:
 
 
 def photo_classifier(data_dir, attribute: str, seed: int = 0, counts: str = "standard") -> PhotoClassifier:
-    """The CelebA attribute classifier trained on the train partition's labels: trained once (about 3 minutes
+    """The CelebA attribute classifier trained on the train partition's labels: trained once (about 4 minutes
     on one CPU thread at standard counts) and kept in ``faces.cache_dir()``, keyed by attribute, seed,
     steps, version and the label files, so every later evaluation reuses the same one."""
     train = CelebAFaces(data_dir, attribute=attribute, split="train", image_size=PHOTO_SIZE)
