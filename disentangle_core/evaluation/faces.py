@@ -249,18 +249,23 @@ def train_photo_classifier(train: CelebAFaces, seed: int, steps: int) -> PhotoCl
     half = CLASSIFIER_BATCH // 2
     labels = torch.cat([torch.ones(half), torch.zeros(half)])
     train.to("cpu")
-    with torch.enable_grad():  # also when called under no_grad (``measure_photos``)
-        classifier.train()
-        for _ in range(steps):
-            batch = train.sample(half, generator)
-            x = torch.cat([batch["x_b"], batch["x_a"]])
-            mirrored = torch.rand(len(x), generator=generator) < 0.5
-            x = torch.where(mirrored[:, None, None, None], x.flip(-1), x)
-            loss = F.binary_cross_entropy_with_logits(classifier(x), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # on a busy machine two threads of this small net were far slower than one
+    try:
+        with torch.enable_grad():  # also when called under no_grad (``measure_photos``)
+            classifier.train()
+            for _ in range(steps):
+                batch = train.sample(half, generator)
+                x = torch.cat([batch["x_b"], batch["x_a"]])
+                mirrored = torch.rand(len(x), generator=generator) < 0.5
+                x = torch.where(mirrored[:, None, None, None], x.flip(-1), x)
+                loss = F.binary_cross_entropy_with_logits(classifier(x), labels)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+    finally:
+        torch.set_num_threads(threads)
     return classifier.eval()
 
 
