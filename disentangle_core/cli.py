@@ -146,7 +146,9 @@ def cmd_transfer(args) -> None:
 def cmd_evaluate(args) -> None:
     device = resolve_device(args.device)
     model, card = load(args.name, device)
-    result = evaluate(model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir, device=device)
+    result = evaluate(
+        model, card, counts=args.counts, seed=args.seed, data_dir=args.data_dir, device=device, split=args.split
+    )
     print(json.dumps(result, indent=2) if args.json else evaluation_for(card).format(result))
 
 
@@ -234,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         "full (disentanglement_lib's, ~30 min on one CPU core), quick (seconds; indicative only)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
+    p.add_argument("--split", help="the data split, where the family offers one (CelebA: test, or val to choose)")
     p.add_argument(
         "--data-dir",
         help="measure on this dataset (a dSprites .npz, a folder of MNIST IDX files, an "

@@ -33,7 +33,8 @@ class Evaluation:
 
     ``measure(model, card, *, counts, seed, data_dir, device) -> dict`` returns JSON-able scores;
     ``headline`` names the scores ``publish`` writes into the card's ``metrics`` (and the asset tables),
-    ``card_keys`` other results it stores in the card beside them (e.g. the MI matrix).
+    ``card_keys`` other results it stores in the card beside them (e.g. the MI matrix); ``splits`` the
+    data splits ``measure`` accepts as ``split=`` (the first is the default; empty: one fixed split).
     """
 
     measure: Callable[..., dict]
@@ -41,6 +42,7 @@ class Evaluation:
     card_keys: tuple[str, ...] = ()
     format: Callable[[dict], str] = format_scores
     summary: str = ""
+    splits: tuple[str, ...] = ()
 
 
 def card_updates(evaluation: Evaluation, result: dict, counts: str) -> dict:

@@ -399,6 +399,7 @@ FACES = Evaluation(
 
 PHOTOS = Evaluation(
     measure=measure_photos,
+    splits=("test", "val"),
     headline=("classifier_accuracy", "success_transfer", "success_removal", "kept_psnr", "recon_psnr", "leakage"),
     card_keys=(
         "recon_psnr_b",

@@ -18,9 +18,22 @@ def load(name_or_path: str, device="cpu") -> tuple[torch.nn.Module, dict]:
     return checkpoints.load_pretrained(name_or_path, device)
 
 
-def evaluate(model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu") -> dict:
-    """Measure ``model`` the way its family is measured (``families.evaluation_for(card)``); returns the scores."""
-    return evaluation_for(card).measure(model, card, counts=counts, seed=seed, data_dir=data_dir, device=device)
+def evaluate(
+    model, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu", split=None
+) -> dict:
+    """Measure ``model`` the way its family is measured (``families.evaluation_for(card)``); returns the scores.
+
+    ``split`` picks the data split where the evaluation offers a choice (CelebA: ``val`` to choose a
+    recipe, ``test`` to report it once).
+    """
+    evaluation = evaluation_for(card)
+    options = {}
+    if split is not None:
+        if split not in evaluation.splits:
+            offered = f"one of: {', '.join(evaluation.splits)}" if evaluation.splits else "no choice of split"
+            raise ValueError(f"this model's evaluation takes {offered}, not --split {split}")
+        options["split"] = split
+    return evaluation.measure(model, card, counts=counts, seed=seed, data_dir=data_dir, device=device, **options)
 
 
 def _measure_file(evaluation: Evaluation, path, preset: str, counts: str, data_dir) -> tuple[dict, dict]:

@@ -137,6 +137,17 @@ def test_cli_evaluate_json(celeba_root, tmp_path, capsys):
     assert main(["evaluate", model_file, "--json", "--counts", "quick", "--data-dir", "/nonexistent/x"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: CelebA folder not found") and "\n" not in err
+    assert main(["evaluate", model_file, "--json", "--counts", "quick", "--split", "val", "--device", "cpu"]) == 0
+    assert json.loads(capsys.readouterr().out)["split"] == "val"
+    assert main(["evaluate", model_file, "--counts", "quick", "--split", "train"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: this model's evaluation takes one of: test, val, not --split train", err
+
+
+def test_split_is_refused_where_the_family_offers_none(capsys):
+    assert main(["evaluate", "vae_dsprites", "--counts", "quick", "--split", "val"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: this model's evaluation takes no choice of split, not --split val", err
 
 
 @pytest.mark.slow
