@@ -212,6 +212,15 @@ MASK_PAPER = (
     "from domain A alone, b's attribute is also added onto D0's drawing of b, and the mask's area "
     "(weight 0.05) replaces the images added onto themselves, after 1,000 steps with the mask held open"
 )
+
+
+def _masked_celeba(attribute: str, summary: str) -> Preset:
+    """The masked model on CelebA photos, from the beard recipe (blank 0.5, λ = 0.1): with the glasses
+    recipe the mask closed as soon as it was released, on photos."""
+    masked = _content(attribute, summary, model="masked_content_ae", blank=0.5, discriminator_weight=0.1)
+    return replace(masked, dataset="celeba", steps=30_000, paper=MASK_PAPER)
+
+
 PRESETS.update(
     {
         "content_ae_glasses": _content("glasses", "content-addition auto-encoder: glasses on procedural faces"),
@@ -255,32 +264,11 @@ PRESETS.update(
         "content_ae_celeba_beard": replace(
             _content("beard", "content-addition auto-encoder: beards on CelebA"), dataset="celeba", steps=100_000
         ),
-        # the masked model on real photographs, from the beard recipe (blank 0.5, λ = 0.1): with the glasses
-        # recipe the mask closed as soon as it was released, on photos
-        "content_ae_mask_celeba_glasses": replace(
-            _content(
-                "glasses",
-                "masked content transfer: glasses on CelebA photos",
-                model="masked_content_ae",
-                blank=0.5,
-                discriminator_weight=0.1,
-            ),
-            dataset="celeba",
-            steps=30_000,
-            paper=MASK_PAPER,
+        # the masked model on real photographs (_masked_celeba says why its recipe is the beard's)
+        "content_ae_mask_celeba_glasses": _masked_celeba(
+            "glasses", "masked content transfer: glasses on CelebA photos"
         ),
-        "content_ae_mask_celeba_beard": replace(
-            _content(
-                "beard",
-                "masked content transfer: beards on CelebA photos",
-                model="masked_content_ae",
-                blank=0.5,
-                discriminator_weight=0.1,
-            ),
-            dataset="celeba",
-            steps=30_000,
-            paper=MASK_PAPER,
-        ),
+        "content_ae_mask_celeba_beard": _masked_celeba("beard", "masked content transfer: beards on CelebA photos"),
     }
 )
 

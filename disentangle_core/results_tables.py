@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from .checkpoints import ASSETS_DIR, available_assets, load_card
+from .families import FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -41,18 +42,7 @@ def _pct(fraction: float, places: str = "0.1") -> str:
 
 # ---- dSprites ------------------------------------------------------------------------------------
 
-DSPRITES_COLUMNS = (
-    "recon_nll",
-    "kl",
-    "active_latents",
-    "mig",
-    "factor_vae",
-    "beta_vae",
-    "dci_disentanglement",
-    "dci_completeness",
-    "dci_informativeness",
-    "sap",
-)
+DSPRITES_COLUMNS = FAMILIES["dsprites"].evaluations["dsprites"].headline
 
 
 def dsprites_table() -> list[str]:

@@ -14,6 +14,7 @@ import gradio as gr
 
 from ..data import FACTOR_NAMES
 from ..data.dsprites import NUM_IMAGES
+from ..families import FAMILIES
 from ..plotting import enlarge, kl_bar_chart, mi_heatmap
 from .common import ModelCache, image_file
 from .dsprites_views import DSpritesViews, dataset_image, dial_step, mi_matrix, random_index, views_of
@@ -21,18 +22,7 @@ from .inputs import check_number
 from .ui import t, user_errors
 
 AUTOENCODER, VAE = "autoencoder_dsprites", "vae_dsprites"
-SCORES = (
-    "recon_nll",
-    "kl",
-    "active_latents",
-    "mig",
-    "factor_vae",
-    "beta_vae",
-    "dci_disentanglement",
-    "dci_completeness",
-    "dci_informativeness",
-    "sap",
-)
+SCORES = FAMILIES["dsprites"].evaluations["dsprites"].headline  # the scores publish writes into a card
 
 TEXT = {
     "en": {
