@@ -1,7 +1,7 @@
 """Faces: content addition, putting the glasses or beard of one face on another (drawn faces and CelebA)."""
 
 from ..evaluation.faces import FACES as DRAWN_FACES_EVALUATION
-from ..evaluation.faces import PHOTOS as PHOTOS_EVALUATION
+from ..evaluation.photos import PHOTOS as PHOTOS_EVALUATION
 from ..models.protocols import ContentTransfer
 from .family import Family
 

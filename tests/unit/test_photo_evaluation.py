@@ -10,8 +10,8 @@ import torch
 
 from celeba_fixtures import write_celeba
 from disentangle_core.cli import main
-from disentangle_core.evaluation import faces as evaluation
-from disentangle_core.evaluation.faces import PHOTOS, PhotoClassifier, measure_photos, photo_pairs
+from disentangle_core.evaluation import photos as evaluation
+from disentangle_core.evaluation.photos import PHOTOS, PhotoClassifier, measure_photos, photo_pairs
 from disentangle_core.families import evaluation_for
 from disentangle_core.models import build_model
 
