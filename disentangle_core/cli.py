@@ -28,6 +28,7 @@ from .workflows import (
     transfer_figure,
     traversal_figure,
 )
+from .workflows.donors import donors_path, read_donor_codes, save_donor_codes
 
 
 def _parse_value(text: str):
@@ -143,6 +144,12 @@ def cmd_transfer(args) -> None:
     print(photo_transfer_figure(args.name, args.out, face=args.face, donor=args.donor, amount=args.amount))
 
 
+def cmd_donors(args) -> None:
+    donors = read_donor_codes(args.name, args.data_dir, count=args.count)
+    path = save_donor_codes(args.out or donors_path(donors["card"]["asset"]), donors)
+    print(f"wrote {path}: {len(donors['files'])} donor codes ({donors['card']['chosen']})")
+
+
 def cmd_evaluate(args) -> None:
     device = resolve_device(args.device)
     model, card = load(args.name, device)
@@ -222,6 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--donors", type=int, help="grid: held-out donors with it (columns; default 6)")
     p.add_argument("--amount", type=float, default=1.0, help="scale of the donor's specific code, 0 to 1")
     p.add_argument("--seed", type=int, help="grid: which held-out faces to draw (default 0)")
+    p = sub.add_parser(
+        "donors",
+        help="the specific codes of a few differing held-out CelebA donors, shipped beside a photo model",
+    )
+    p.add_argument("name", help="asset name or path to a .safetensors model trained on CelebA")
+    p.add_argument("--data-dir", required=True, help="the folder holding celeba/ in torchvision's layout")
+    p.add_argument("--count", type=int, default=8, help="how many donors (default 8)")
+    p.add_argument("--out", help="the .npz to write (default: assets/NAME_donors.npz)")
     families = "; ".join(dict.fromkeys(e.summary for e in EVALUATIONS.values()))
     p = sub.add_parser(
         "evaluate", help="measure an asset the way its family is measured", epilog=f"evaluations by dataset: {families}"
@@ -261,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 "publish": cmd_publish,
                 "traverse": cmd_traverse,
                 "transfer": cmd_transfer,
+                "donors": cmd_donors,
                 "evaluate": cmd_evaluate,
             }
             commands[args.command](args)

@@ -22,7 +22,16 @@ def transfer(model, x_a: torch.Tensor, x_b: torch.Tensor, amount: float = 1.0) -
     """Face a wearing donor b's attribute: D(E1(a), amount · E2(b)) (a masked model adds it onto a itself).
     ``x_a`` and ``x_b`` are (B, 3, 64, 64)."""
     model.eval()
-    return model.add(model.content_encoder(x_a), _check_amount(amount) * model.specific_encoder(x_b), x_a)
+    return transfer_code(model, x_a, model.specific_encoder(x_b), amount)
+
+
+@torch.no_grad()
+def transfer_code(model, x_a: torch.Tensor, specific: torch.Tensor, amount: float = 1.0) -> torch.Tensor:
+    """Face a wearing the attribute a specific code describes: D(E1(a), amount · specific), ``specific`` being
+    E2 of some donor, (B, C, S, S) or one code for every face (1, C, S, S)."""
+    model.eval()
+    specific = specific.to(x_a.dtype).expand(len(x_a), *specific.shape[1:])
+    return model.add(model.content_encoder(x_a), _check_amount(amount) * specific, x_a)
 
 
 @torch.no_grad()
