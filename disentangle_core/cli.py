@@ -20,6 +20,7 @@ from .train import PRECISIONS, resolve_device
 from .workflows import (
     RECIPE_KEYS,
     data_options_of,
+    donor_codes_figure,
     evaluate,
     load,
     photo_transfer_figure,
@@ -135,12 +136,14 @@ def cmd_transfer(args) -> None:
     if args.face is None and args.donor is None:  # the grid of held-out faces
         print(transfer_figure(args.name, args.out, amount=args.amount, **grid))
         return
-    if args.face is None or args.donor is None:
-        given, missing = ("--face", "--donor") if args.donor is None else ("--donor", "--face")
-        raise ValueError(f"{given} needs {missing} too: give both photos (face a and donor b), or neither for the grid")
+    if args.face is None:
+        raise ValueError("--donor needs --face too: give both photos (face a and donor b), or neither for the grid")
     if grid:
         flags = ", ".join(f"--{k}" for k in grid)
         raise ValueError(f"{flags} choose held-out faces for the grid and do not go with --face and --donor")
+    if args.donor is None:  # face a wearing each shipped donor code
+        print(donor_codes_figure(args.name, args.out, face=args.face, amount=args.amount))
+        return
     print(photo_transfer_figure(args.name, args.out, face=args.face, donor=args.donor, amount=args.amount))
 
 
@@ -218,7 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", help="asset name (e.g. content_ae_glasses) or path to a .safetensors model")
     p.add_argument("--out", required=True, help="FILE.png")
-    p.add_argument("--face", metavar="PHOTO", help="a photo of face a (one face, from the front); needs --donor")
+    p.add_argument(
+        "--face",
+        metavar="PHOTO",
+        help="a photo of face a (one face, from the front); alone, a photo model draws it wearing each of its "
+        "shipped donor codes",
+    )
     p.add_argument(
         "--donor",
         metavar="PHOTO",

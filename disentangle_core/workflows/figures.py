@@ -14,13 +14,14 @@ from pathlib import Path
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from ..content import remove, transfer, transfer_table
+from ..content import remove, transfer, transfer_code, transfer_table
 from ..data import make_dataset
 from ..data.face_align import MAX_PIXELS, align_face
 from ..families import FAMILIES, family_of
 from ..models.protocols import CategoricalCodeModel
 from ..plotting import labelled_row, save_gif, transfer_grid_image, traversal_frames, traversal_grid
 from ..traversal import category_sweep, traverse, traverse_codes
+from .donors import load_donor_codes
 from .measuring import load
 
 NEEDS = {"traverse": "a model with latents to sweep", "transfer": "a content-addition model"}  # what each draws
@@ -120,6 +121,27 @@ def photo_transfer_figure(
     labels = ["a (aligned)", "b (aligned)", f"a with b's {attribute}{scaled}", f"b without {attribute}"]
     labelled_row(torch.cat([x_a, x_b, x_ab, x_b0]), labels).save(out)
     return f"wrote {out} (aligned face a, aligned donor b, a with b's {attribute}, b without it; amount {amount:g})"
+
+
+def donor_codes_figure(name: str, out: str | Path, *, face: str | Path, amount: float = 1.0) -> str:
+    """Write the photo ``face`` (a, aligned as CelebA's faces are) and a wearing each donor code shipped with the
+    photo model ``name`` (held-out CelebA donors' specific codes: ``donors.py``) to ``out`` (PNG)."""
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--out must end in .png, got {out.name!r}")
+    model, card = load(name)
+    _check_figure(model, card, name, "transfer")
+    donors = load_donor_codes(card.get("asset", name))
+    if donors is None:
+        raise ValueError(
+            f"{name} ships no donor codes (only photo models trained on CelebA do); give --donor PHOTO as well"
+        )
+    codes, about = donors
+    x_a = _aligned_photo("--face", face, card.get("data_options", {}).get("image_size", 64))
+    worn = transfer_code(model, x_a.expand(len(codes), -1, -1, -1), codes, amount)
+    labels = ["a (aligned)", *(f"donor {i}" for i in range(len(codes)))]
+    labelled_row(torch.cat([x_a, worn]), labels, scale=3).save(out)
+    return f"wrote {out} (aligned face a, then a wearing each of {len(codes)} donors' {about['attribute']})"
 
 
 def _aligned_photo(flag: str, path: str | Path, size: int) -> torch.Tensor:

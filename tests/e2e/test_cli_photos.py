@@ -4,10 +4,11 @@ import pytest
 import torch
 from PIL import Image, ImageOps
 
-from disentangle_core.checkpoints import ASSETS_DIR, save_model
+from disentangle_core.checkpoints import ASSETS_DIR, available_assets, save_model
 from disentangle_core.cli import main
 from disentangle_core.data.face_align import align_face
 from disentangle_core.models import build_model
+from disentangle_core.workflows.donors import load_donor_codes
 
 ASTRONAUT = ASSETS_DIR / "astronaut.png"  # a public-domain photo of one face
 SIDE, GAP = 64 * 4, 8  # panels are the 64x64 faces enlarged 4x, with gaps (plotting.labelled_row)
@@ -69,7 +70,7 @@ def test_two_photos_give_four_labelled_panels(photos, tmp_path, capsys):
         ("two.png", "mirrored.png", [], "--face {}/two.png: 2 faces of similar size were found"),
         ("mirrored.png", "tiny_face.png", [], "--donor {}/tiny_face.png: the face is"),
         ("missing.jpg", "mirrored.png", [], "--face {}/missing.jpg: no such file"),
-        ("mirrored.png", None, [], "--face needs --donor too"),
+        ("mirrored.png", None, [], "ships no donor codes (only photo models trained on CelebA do)"),
         (None, "mirrored.png", [], "--donor needs --face too"),
         ("mirrored.png", "mirrored.png", ["--faces", "2"], "--faces choose held-out faces for the grid"),
         ("mirrored.png", "mirrored.png", ["--amount", "2"], "amount must be between 0 and 1, got 2.0"),
@@ -89,3 +90,15 @@ def test_a_model_of_another_family_is_refused(photos, tmp_path, capsys):
     argv = ["--face", str(ASTRONAUT), "--donor", str(photos / "mirrored.png"), "--out", str(tmp_path / "out.png")]
     assert main(["transfer", "beta_vae_dsprites", *argv]) == 2
     assert "transfer needs a content-addition model" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    "content_ae_mask_celeba_glasses" not in available_assets(), reason="no photo model with donor codes is shipped"
+)
+def test_a_face_alone_wears_each_shipped_donor_code(tmp_path, capsys):
+    out = tmp_path / "codes.png"
+    assert main(["transfer", "content_ae_mask_celeba_glasses", "--face", str(ASTRONAUT), "--out", str(out)]) == 0
+    codes, _ = load_donor_codes("content_ae_mask_celeba_glasses")
+    assert f"each of {len(codes)} donors' glasses" in capsys.readouterr().out
+    side, gap = 64 * 3, 8
+    assert Image.open(out).width == (len(codes) + 1) * (side + gap) + gap  # face a, then one panel per code
