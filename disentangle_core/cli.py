@@ -122,6 +122,7 @@ def cmd_publish(args) -> None:
         data_dir=args.data_dir,
         seeds=args.seeds,
         curve=args.curve,
+        curve_split=args.curve_split,
         fp16=args.fp16,
     )
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
@@ -208,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STATE_FILE",
         help="the run's intermediate training "
         "states (last.safetensors copies): measured alike and listed in the card's by_step table",
+    )
+    p.add_argument(
+        "--curve-split",
+        help="measure the --curve states (and the published model, for the curve) on this split where the "
+        "family offers one (CelebA: val, on which the step was chosen)",
     )
     p.add_argument("--fp16", action="store_true", help="float16 weights: half the size, measured as rounded")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")

@@ -27,16 +27,18 @@ def evaluate(
     recipe, ``test`` to report it once).
     """
     evaluation = evaluation_for(card)
-    options = {}
-    if split is not None:
-        if split not in evaluation.splits:
-            offered = f"one of: {', '.join(evaluation.splits)}" if evaluation.splits else "no choice of split"
-            raise ValueError(f"this model's evaluation takes {offered}, not --split {split}")
-        options["split"] = split
+    options = {} if split is None else {"split": _check_split(evaluation, split)}
     return evaluation.measure(model, card, counts=counts, seed=seed, data_dir=data_dir, device=device, **options)
 
 
-def _measure_file(evaluation: Evaluation, path, preset: str, counts: str, data_dir) -> tuple[dict, dict]:
+def _check_split(evaluation: Evaluation, split: str) -> str:
+    if split not in evaluation.splits:
+        offered = f"one of: {', '.join(evaluation.splits)}" if evaluation.splits else "no choice of split"
+        raise ValueError(f"this model's evaluation takes {offered}, not --split {split}")
+    return split
+
+
+def _measure_file(evaluation: Evaluation, path, preset: str, counts: str, data_dir, **options) -> tuple[dict, dict]:
     """(card, headline metrics) of another checkpoint of ``preset``, measured as the published one is."""
     model, card = checkpoints.load_model(path)
     if card.get("preset") != preset:
@@ -44,18 +46,28 @@ def _measure_file(evaluation: Evaluation, path, preset: str, counts: str, data_d
             f"{path} was trained from preset {card.get('preset')!r}, not {preset!r}; "
             "--seeds and --curve take checkpoints of the same recipe"
         )
-    measured = evaluation.measure(model, card, counts=counts, seed=0, data_dir=data_dir, device="cpu")
+    measured = evaluation.measure(model, card, counts=counts, seed=0, data_dir=data_dir, device="cpu", **options)
     return card, card_updates(evaluation, measured, counts)["metrics"]
 
 
 def publish_model(
-    model_file, name: str, *, counts: str = "standard", data_dir=None, seeds=(), curve=(), fp16: bool = False
+    model_file,
+    name: str,
+    *,
+    counts: str = "standard",
+    data_dir=None,
+    seeds=(),
+    curve=(),
+    curve_split: str | None = None,
+    fp16: bool = False,
 ) -> tuple[Path, dict]:
     """Measure ``model_file`` and copy it into ``assets/`` as ``name``, with the numbers in its card; rewrite
     the asset tables. Returns the published file and what its card received.
 
     ``seeds``: the recipe's other seeds, measured alike, so the card shows the spread, not only the best;
-    ``curve``: the run's intermediate training states, measured alike (where a longer run would go);
+    ``curve``: the run's intermediate training states, measured alike (where a longer run would go), or on
+    ``curve_split`` where the evaluation offers splits (CelebA: ``val``, on which the step was chosen; the
+    published model is then measured on it too, for the curve);
     ``fp16``: float16 weights, measured as rounded.
     """
     model, card = checkpoints.load_model(model_file)
@@ -75,11 +87,19 @@ def publish_model(
             rows.append({"seed": other.get("seed"), "published": False, **metrics})
         updates["seeds"] = sorted(rows, key=lambda row: row["seed"])
     if curve:
-        rows = [{"step": card.get("steps"), **updates["metrics"]}]
+        options = {} if curve_split is None else {"split": _check_split(evaluation, curve_split)}
+        own = (
+            updates["metrics"]
+            if not options
+            else _measure_file(evaluation, model_file, preset, counts, data_dir, **options)[1]
+        )
+        rows = [{"step": card.get("steps"), **own}]
         for path in curve:
-            state, metrics = _measure_file(evaluation, path, preset, counts, data_dir)
+            state, metrics = _measure_file(evaluation, path, preset, counts, data_dir, **options)
             rows.append({"step": state["history"][-1]["step"] if state.get("history") else None, **metrics})
         updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
+        if curve_split is not None:
+            updates["by_step_split"] = curve_split
     target = checkpoints.publish(model_file, name, card_updates=updates, dtype=torch.float16 if fp16 else None)
     checkpoints.write_assets_readme()
     return target, updates
