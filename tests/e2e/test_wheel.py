@@ -20,7 +20,7 @@ from disentangle_core.checkpoints import load_card
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "disentangle_core"
-ASSET_PATTERNS = ("*.safetensors", "*.json", "*.npz", "*.md")  # as [tool.setuptools.package-data] says
+ASSET_PATTERNS = ("*.safetensors", "*.json", "*.npz", "*.md", "*.png")  # as [tool.setuptools.package-data] says
 ASSET = "vae_dsprites"
 
 LOAD = """
