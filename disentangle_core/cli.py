@@ -135,7 +135,7 @@ def cmd_traverse(args) -> None:
 def cmd_transfer(args) -> None:
     grid = {k: getattr(args, k) for k in ("faces", "donors", "seed") if getattr(args, k) is not None}
     if args.face is None and args.donor is None:  # the grid of held-out faces
-        print(transfer_figure(args.name, args.out, amount=args.amount, **grid))
+        print(transfer_figure(args.name, args.out, amount=args.amount, data_dir=args.data_dir, **grid))
         return
     if args.face is None:
         raise ValueError("--donor needs --face too: give both photos (face a and donor b), or neither for the grid")
@@ -243,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--donors", type=int, help="grid: held-out donors with it (columns; default 6)")
     p.add_argument("--amount", type=float, default=1.0, help="scale of the donor's specific code, 0 to 1")
     p.add_argument("--seed", type=int, help="grid: which held-out faces to draw (default 0)")
+    p.add_argument("--data-dir", help="grid of a photo model: the folder holding celeba/ (its held-out faces)")
     p = sub.add_parser(
         "donors",
         help="the specific codes of a few differing held-out CelebA donors, shipped beside a photo model",

@@ -83,10 +83,18 @@ def _category_figure(model: CategoricalCodeModel, card: dict, out: Path, steps: 
 
 
 def transfer_figure(
-    name: str, out: str | Path, *, faces: int = 6, donors: int = 6, amount: float = 1.0, seed: int = 0
+    name: str,
+    out: str | Path,
+    *,
+    faces: int = 6,
+    donors: int = 6,
+    amount: float = 1.0,
+    seed: int = 0,
+    data_dir=None,
 ) -> str:
     """Write the content-transfer grid of the faces model ``name`` (asset or model file) to ``out`` (PNG):
-    held-out faces (rows) wearing each donor's attribute (columns); returns what it shows."""
+    held-out faces (rows) wearing each donor's attribute (columns); returns what it shows. ``data_dir``: where
+    a photo model's held-out faces are (the folder holding celeba/; drawn faces need none)."""
     out = Path(out)
     if out.suffix.lower() != ".png":
         raise ValueError(f"--out must end in .png, got {out.name!r}")
@@ -95,7 +103,8 @@ def transfer_figure(
             raise ValueError(f"--{flag} must be between 1 and 16, got {value}")
     model, card = load(name)
     _check_figure(model, card, name, "transfer")
-    data = make_dataset(card.get("dataset", "faces"), split="test", **card.get("data_options", {}))
+    options = {**card.get("data_options", {}), **({"data_dir": data_dir} if data_dir is not None else {})}
+    data = make_dataset(card.get("dataset", "faces"), split="test", **options)
     batch = data.sample(max(faces, donors), torch.Generator().manual_seed(seed))
     rows, columns = batch["x_a"][:faces], batch["x_b"][:donors]
     transfer_grid_image(rows, columns, transfer_table(model, rows, columns, amount)).save(out)

@@ -100,6 +100,8 @@ def publish_model(
         updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
         if curve_split is not None:
             updates["by_step_split"] = curve_split
+    if "data_dir" in card.get("data_options", {}):  # a folder of the training machine: given again where measured
+        updates["data_options"] = {k: v for k, v in card["data_options"].items() if k != "data_dir"}
     target = checkpoints.publish(model_file, name, card_updates=updates, dtype=torch.float16 if fp16 else None)
     checkpoints.write_assets_readme()
     return target, updates
