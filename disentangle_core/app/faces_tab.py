@@ -1,7 +1,9 @@
 """Tab "Glasses / beard transfer": put a donor's glasses (or beard) on a face, take them off, scale them, swap them.
 
-Callbacks are plain functions of their inputs; the model, its gallery and its pictures come from
-``faces_views`` (prepared once per model), the maths from ``content.py``.
+A model trained on CelebA photos comes first (the astronaut, shipped donor codes, your photo aligned as
+CelebA's), then the drawn-face models. Callbacks are plain functions of their inputs; the model, its gallery
+and its pictures come from ``faces_views`` / ``photo_views`` (prepared once per model), the maths from
+``content.py``.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from functools import partial
 import gradio as gr
 
 from .common import image_file
-from .faces_views import GALLERY_SIZE, FaceViews, Pick, metrics_line
+from .faces_pick import Pick
+from .faces_views import GALLERY_SIZE, FaceViews
 from .inputs import UPLOAD_FORMATS, check_number
 from .ui import t, user_errors
+from .uploads import checked
 
 TEXT = {
     "en": {
@@ -40,6 +44,26 @@ TEXT = {
         "content.paper.beard": "beard, the paper's decoder (Press et al. 2019)",
         "content.nodisc.glasses": "glasses, the paper's decoder without the discriminator (ablation)",
         "content.nodisc.beard": "beard, the paper's decoder without the discriminator (ablation)",
+        "content.photo.glasses": "glasses on photos (CelebA)",
+        "content.photo.beard": "beard on photos (CelebA)",
+        "content.photopaper.glasses": "glasses on photos, the paper's decoder (CelebA)",
+        "content.photopaper.beard": "beard on photos, the paper's decoder (CelebA)",
+        "content.celeba": "This model was trained on CelebA (Liu et al., ICCV 2015), which is for non-commercial "
+        "research only; so is the model. No CelebA picture is shown here.",
+        "content.photo_metrics": "Measured by an attribute classifier trained on CelebA's labels, on held-out "
+        "identities (photos have no true drawing to compare with): how often it finds the attribute after a "
+        "transfer and misses it after a removal; face a kept: PSNR of the transfer against face a, beside face "
+        "a's own reconstruction (the most a transfer can keep); leakage: how well a probe tells the domain from "
+        "E1's code (0.5: not at all, the goal).",
+        "content.photo_faces": "Face a: the astronaut (a public-domain NASA portrait), or your own photo below",
+        "content.photo_donors": "Donors: codes E2(b) of held-out CelebA faces wearing the attribute, each drawn by "
+        "the model on the astronaut (no CelebA picture is shown): click one to be donor b",
+        "content.photo_upload_info": "A photo is aligned as CelebA's faces are (the face and eyes found and put in "
+        "place) and shrunk to 64×64 RGB; it must show one face, seen from the front.",
+        "content.no_codes": "This model ships no donor codes: upload a photo of someone wearing the attribute "
+        "as donor b.",
+        "content.webcam_face": "Or take face a with the webcam",
+        "content.webcam_donor": "Or take donor b with the webcam",
         "content.metrics": "Measured on held-out pairs: PSNR of the transfer against the true drawing, and "
         "outside the attribute's pixels only (identity kept); how often a classifier sees the "
         "attribute after a transfer and misses it after a removal; leakage: how well a probe "
@@ -89,6 +113,25 @@ TEXT = {
         "content.paper.beard": "ひげ、論文のデコーダー（Press ら 2019）",
         "content.nodisc.glasses": "眼鏡、識別器なしの論文のデコーダー（アブレーション）",
         "content.nodisc.beard": "ひげ、識別器なしの論文のデコーダー（アブレーション）",
+        "content.photo.glasses": "写真の眼鏡（CelebA）",
+        "content.photo.beard": "写真のひげ（CelebA）",
+        "content.photopaper.glasses": "写真の眼鏡、論文のデコーダー（CelebA）",
+        "content.photopaper.beard": "写真のひげ、論文のデコーダー（CelebA）",
+        "content.celeba": "このモデルは CelebA（Liu ら、ICCV 2015）で学習しました。CelebA は非商用の研究目的に"
+        "限って使えるもので、このモデルも同じです。ここには CelebA の画像は表示しません。",
+        "content.photo_metrics": "CelebA のラベルで学習した属性分類器による、学習に使っていない人物での測定"
+        "（写真には比べるべき正解の描画がありません）：転写後に分類器が属性を見つけ、除去後に見つけなかった割合、"
+        "顔 a の保持：転写結果と顔 a との PSNR（顔 a 自身の再構成の PSNR、つまり転写が保てる上限と並べて）、"
+        "漏れ：E1 の符号からドメインを当てるプローブの正解率（0.5 ＝まったく当てられない、が目標）。",
+        "content.photo_faces": "顔 a：宇宙飛行士（パブリックドメインの NASA の肖像写真）、または下からあなたの写真",
+        "content.photo_donors": "ドナー：属性のある CelebA の顔（学習に使っていない顔）の符号 E2(b)。"
+        "それぞれをモデルが宇宙飛行士に描いたもの（CelebA の画像は表示しません）：クリックしてドナー b に選ぶ",
+        "content.photo_upload_info": "写真は CelebA の顔と同じ位置合わせ（顔と目を見つけて所定の位置へ）をして"
+        "64×64 の RGB に縮小します。正面を向いた顔が一つ写っている必要があります。",
+        "content.no_codes": "このモデルにはドナーの符号が付いていません。属性のある人の写真をドナー b として"
+        "アップロードしてください。",
+        "content.webcam_face": "またはウェブカメラで顔 a を撮る",
+        "content.webcam_donor": "またはウェブカメラでドナー b を撮る",
         "content.metrics": "学習に使っていない顔の組で測定：転写結果と正解の描画との PSNR（全体と、属性の画素以外"
         "だけ＝顔が保たれているか）、転写後に分類器が属性を見つけ、除去後に見つけなかった割合、"
         "漏れ：E1 の符号からドメインを当てるプローブの正解率"
@@ -121,38 +164,57 @@ TEXT = {
 
 
 def show(views: FaceViews, attribute, face, donor, second, amount) -> list:
-    """Everything made from face a and donor b: [a, b, transfer, removal, amount, swap, grid, upload note]."""
+    """Everything made from face a and donor b: [a, b, transfer, removal, amount, swap, grid, upload note]; only
+    face a where there is no donor yet (a photo model shipped without donor codes, before a photo is uploaded)."""
     view = views.get(attribute)
     face, donor = view.check_face(face), view.check_donor(donor)
-    second = view.donor(second, "second donor number")
+    second = view.donor(second, "second donor number") if view.donor_count else None
     amount = check_number(amount, "amount", 0.0, 1.0)
-    face_image, donor_image = view.inputs(face, donor)
-    pictures = [
-        face_image,
-        donor_image,
-        view.transfer(face, donor),
-        view.removal(donor),
-        view.amount(face, donor, amount),
-        view.swap(donor, second),
-        view.grid(face, donor),
-    ]
-    uploaded = "upload" in (face.source, donor.source)
-    return [*map(image_file, pictures), gr.update(visible=uploaded)]
+    pictures = [view.picture(face)]
+    if donor is not None:
+        pictures += [
+            view.picture(donor),
+            view.transfer(face, donor),
+            view.removal(donor),
+            view.amount(face, donor, amount),
+            view.swap(donor, second) if second is not None else None,
+            view.grid(face, donor),
+        ]
+    pictures += [None] * (7 - len(pictures))
+    uploaded = not view.photo and "upload" in (face.source, donor.source)  # a photo given to a drawn-face model
+    return [*(image_file(p) if p is not None else None for p in pictures), gr.update(visible=uploaded)]
+
+
+def layout(view) -> list:
+    """What differs between a drawn-face and a photo model: [2 drawn-face texts, 3 photo texts (with CelebA's
+    terms), 2 random buttons, the note that no donor code ships]."""
+    drawn, photo = gr.update(visible=not view.photo), gr.update(visible=view.photo)
+    return [drawn, drawn, photo, photo, photo, drawn, drawn, gr.update(visible=view.photo and not view.donor_count)]
 
 
 def on_attribute(views: FaceViews, attribute, face, donor, second, amount) -> list:
-    """An attribute's model: its galleries, its measurements, face a kept, donor b kept if it wears the
-    attribute (else the first gallery donor), and everything made from them."""
+    """An attribute's model: its galleries, its measurements, face a kept if the model reads it (a drawing or
+    a photo), donor b kept if it wears the attribute and the model reads it (else the first gallery donor),
+    the swap's second donor, everything made from them, and the texts of the model's kind."""
     view = views.get(attribute)
+    face = face if isinstance(face, Pick) and face.photo == view.photo else None
     face = view.check_face(face)
-    if not (isinstance(donor, Pick) and donor.attribute == view.attribute):
-        donor = view.donor(0)
+    try:
+        donor = view.check_donor(donor) if isinstance(donor, Pick) else view.check_donor(None)
+    except ValueError:  # another attribute, kind of picture, or model's code: this model's first donor
+        donor = view.check_donor(None)
+    second = view.second_default(second)
+    kind = "photo_" if view.photo else ""
+    faces, donors = view.gallery_files()
     return [
-        *view.gallery_files(),
-        metrics_line(view.card),
+        gr.update(value=faces, label=str(t(f"content.{kind}faces"))),
+        gr.update(value=donors, label=str(t(f"content.{kind}donors"))),
+        view.metrics_line(),
         face,
         donor,
         *show(views, attribute, face, donor, second, amount),
+        gr.update(choices=[(str(i), i) for i in range(view.donor_count)], value=second, visible=view.donor_count > 0),
+        *layout(view),
     ]
 
 
@@ -182,6 +244,8 @@ def uploaded_path(value):
 
 
 def upload_face(views: FaceViews, attribute, file, donor, second, amount) -> list:
+    """An uploaded photo as face a (a photo model aligns it as CelebA's faces are; a drawn-face model cuts its
+    centre square)."""
     face = views.get(attribute).upload(uploaded_path(file), "face")
     return [face, *show(views, attribute, face, donor, second, amount)]
 
@@ -191,15 +255,30 @@ def upload_donor(views: FaceViews, attribute, face, file, second, amount) -> lis
     return [donor, *show(views, attribute, face, donor, second, amount)]
 
 
-def amount_view(views: FaceViews, attribute, face, donor, amount) -> str:
+def webcam_face(views: FaceViews, attribute, image, donor, second, amount) -> list:
+    """A webcam photo as face a; nothing changes when the photo is cleared (``image`` None)."""
+    if image is None:
+        return [gr.skip()] * 9
+    return upload_face(views, attribute, image, donor, second, amount)
+
+
+def webcam_donor(views: FaceViews, attribute, face, image, second, amount) -> list:
+    if image is None:
+        return [gr.skip()] * 9
+    return upload_donor(views, attribute, face, image, second, amount)
+
+
+def amount_view(views: FaceViews, attribute, face, donor, amount) -> str | None:
     """Donor b and face a with ``amount`` of b's attribute (runs while the slider moves: two decoder passes)."""
     view = views.get(attribute)
-    return image_file(view.amount(view.check_face(face), view.check_donor(donor), amount))
+    face, donor = view.check_face(face), view.check_donor(donor)
+    return image_file(view.amount(face, donor, amount)) if donor is not None else None
 
 
-def swap_view(views: FaceViews, attribute, donor, second) -> str:
+def swap_view(views: FaceViews, attribute, donor, second) -> str | None:
     view = views.get(attribute)
-    return image_file(view.swap(view.check_donor(donor), view.donor(second, "second donor number")))
+    donor = view.check_donor(donor)
+    return image_file(view.swap(donor, view.donor(second, "second donor number"))) if donor is not None else None
 
 
 def picked(event: gr.SelectData) -> int:
@@ -229,7 +308,9 @@ def build(demo: gr.Blocks, cache) -> None:
                 )
             with gr.Column(scale=4, min_width=400):
                 metrics = gr.Markdown(elem_id="content-metrics")
-                gr.Markdown(t("content.metrics"))
+                drawn_about = gr.Markdown(t("content.metrics"), elem_id="content-drawn-about")
+                photo_about = gr.Markdown(t("content.photo_metrics"), visible=False, elem_id="content-photo-about")
+                celeba = gr.Markdown(t("content.celeba"), visible=False, elem_id="content-celeba")
         pickers = {}
         with gr.Row():
             for role in ("face", "donor"):  # face a on the left, donor b on the right, as in the results below
@@ -255,9 +336,22 @@ def build(demo: gr.Blocks, cache) -> None:
                             file_types=file_types,
                             elem_id=f"content-upload-{role}",
                         )
-                    pickers[role] = gallery, button, upload
-        gr.Markdown(t("content.upload_info"))
-        (faces, random_face_button, face_upload), (donors, random_donor_button, donor_upload) = pickers.values()
+                    with gr.Accordion(t(f"content.webcam_{role}"), open=False):
+                        webcam = gr.Image(
+                            sources=["webcam"],
+                            type="filepath",
+                            show_label=False,
+                            height=240,
+                            elem_id=f"content-webcam-{role}",
+                        )
+                    pickers[role] = gallery, button, checked(upload), checked(webcam)
+        drawn_info = gr.Markdown(t("content.upload_info"), elem_id="content-upload-info")
+        photo_info = gr.Markdown(t("content.photo_upload_info"), visible=False, elem_id="content-photo-upload-info")
+        no_codes = gr.Markdown(t("content.no_codes"), visible=False, elem_id="content-no-codes")
+        (
+            (faces, random_face_button, face_upload, face_webcam),
+            (donors, random_donor_button, donor_upload, donor_webcam),
+        ) = pickers.values()
         with gr.Row():
             images = [
                 gr.Image(
@@ -310,8 +404,18 @@ def build(demo: gr.Blocks, cache) -> None:
         donor_index = gr.Number(value=None, precision=0, visible=False)
 
         shown = [*images, amount_image, swap_image, grid, note]
+        kind = [
+            drawn_about,
+            drawn_info,
+            photo_about,
+            photo_info,
+            celeba,
+            random_face_button,
+            random_donor_button,
+            no_codes,
+        ]
         wire = dict(preprocess=False, trigger_mode="always_last", show_progress="minimal")
-        prepared = [faces, donors, metrics, face_state, donor_state, *shown]
+        prepared = [faces, donors, metrics, face_state, donor_state, *shown, second, *kind]
         attribute_inputs = [attribute, face_state, donor_state, second, amount]
         attribute.change(bind(on_attribute), attribute_inputs, prepared, api_name="content_attribute", **wire)
         # prepared when the tab is first opened, not at page load (the other tabs load first)
@@ -345,20 +449,28 @@ def build(demo: gr.Blocks, cache) -> None:
             api_name="content_random_donor",
             **wire,
         )
-        face_upload.upload(
-            bind(upload_face),
-            [attribute, face_upload, donor_state, second, amount],
-            [face_state, *shown],
-            api_name="content_upload_face",
-            **wire,
-        )
-        donor_upload.upload(
-            bind(upload_donor),
-            [attribute, face_state, donor_upload, second, amount],
-            [donor_state, *shown],
-            api_name="content_upload_donor",
-            **wire,
-        )
+        for event, fn, component, api_name in (
+            (face_upload.upload, upload_face, face_upload, "content_upload_face"),
+            (face_webcam.change, webcam_face, face_webcam, "content_webcam_face"),
+        ):
+            event(
+                bind(fn),
+                [attribute, component, donor_state, second, amount],
+                [face_state, *shown],
+                api_name=api_name,
+                **wire,
+            )
+        for event, fn, component, api_name in (
+            (donor_upload.upload, upload_donor, donor_upload, "content_upload_donor"),
+            (donor_webcam.change, webcam_donor, donor_webcam, "content_webcam_donor"),
+        ):
+            event(
+                bind(fn),
+                [attribute, face_state, component, second, amount],
+                [donor_state, *shown],
+                api_name=api_name,
+                **wire,
+            )
         amount.change(
             bind(amount_view),
             [attribute, face_state, donor_state, amount],

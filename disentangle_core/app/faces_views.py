@@ -1,9 +1,10 @@
-"""What the glasses / beard tab shows, prepared once per content-addition model: a held-out gallery of
-faces and donors, and the pictures of every transfer (``content.py`` does the maths).
+"""What the glasses / beard tab shows, prepared once per content-addition model: for a model of drawn faces
+a held-out gallery of faces and donors, and the pictures of every transfer (``content.py`` does the maths);
+a model trained on CelebA photos gets a ``PhotoView`` instead (``photo_views.py``), with the same methods.
 
-An input image of the tab is a ``Pick``: a gallery face (by number), a random held-out face, or an
-uploaded photo. Face a never wears the attribute; donor b wears it. The model and card come from the
-shared ``ModelCache``; the gallery is drawn once per attribute and shared by every user.
+An input image of the tab is a ``Pick`` (``faces_pick.py``): a gallery face (by number), a random held-out
+face, or an uploaded photo. Face a never wears the attribute; donor b wears it. The model and card come from
+the shared ``ModelCache``; the gallery is drawn once per attribute and shared by every user.
 """
 
 from __future__ import annotations
@@ -20,23 +21,14 @@ from ..data.faces import ATTRIBUTES, ProceduralFaces, sample_attributes
 from ..families import FAMILIES
 from ..plotting import enlarge, transfer_grid_image
 from .common import ModelCache, image_file
+from .faces_pick import GRID_SIZE, SCALE, Pick
 from .inputs import check_choice, check_number, load_rgb_image
+from .photo_views import PhotoView
 
 FACES = FAMILIES["faces"].datasets  # the datasets of the models these views are for (the paper's and the masked)
 GALLERY_SIZE = 10
 FACE_SEED, DONOR_SEED = 0, 1  # the galleries: the same 10 held-out faces for every attribute
-SCALE = 4  # 64x64 results drawn 4x (256 px), one block per pixel
-GRID_SIZE = 4  # the transfer grid: the chosen face and donor and 3 more of each from the gallery
-
-
-@dataclass(frozen=True, eq=False)  # compared by identity: a tensor has no single truth value
-class Pick:
-    """One input of the tab, kept in the browser session."""
-
-    x: torch.Tensor  # (1, 3, 64, 64) in [0, 1]
-    source: str  # "gallery", "random" or "upload"
-    index: int | None = None  # its number in the gallery
-    attribute: str | None = None  # a donor's attribute; None for a face (which has none)
+PHOTOS = "celeba"  # the dataset of the models trained on photos
 
 
 @lru_cache(maxsize=len(ATTRIBUTES))
@@ -83,6 +75,12 @@ class FaceView:
     faces: torch.Tensor  # (10, 3, 64, 64) gallery faces, without the attribute
     donors: torch.Tensor  # (10, 3, 64, 64) gallery donors, with it
 
+    photo = False
+    donor_count = GALLERY_SIZE
+
+    def metrics_line(self) -> str:
+        return metrics_line(self.card)
+
     # ---- picks ----
 
     def face(self, index) -> Pick:
@@ -107,11 +105,15 @@ class FaceView:
         """An uploaded photo as face a or donor b (its centre square at 64x64)."""
         return Pick(load_rgb_image(path), "upload", None, self.attribute if role == "donor" else None)
 
+    def second_default(self, second):
+        """The swap's second donor: kept as it is (checked where it is used)."""
+        return second
+
     def check_face(self, pick) -> Pick:
         """The session's face a (gallery face 0 before any was chosen)."""
         if pick is None:
             return self.face(0)
-        if not isinstance(pick, Pick) or pick.attribute is not None:
+        if not isinstance(pick, Pick) or pick.attribute is not None or pick.photo:
             raise ValueError("face a is not a face without the attribute; pick a face from the gallery")
         return pick
 
@@ -119,14 +121,14 @@ class FaceView:
         """The session's donor b (gallery donor 0 before any was chosen), wearing this model's attribute."""
         if pick is None:
             return self.donor(0)
-        if not isinstance(pick, Pick) or pick.attribute != self.attribute:
+        if not isinstance(pick, Pick) or pick.attribute != self.attribute or pick.photo:
             raise ValueError(f"donor b does not wear {self.attribute}; pick a donor from the gallery")
         return pick
 
     # ---- pictures (PIL, enlarged) ----
 
-    def inputs(self, face: Pick, donor: Pick) -> tuple[Image.Image, Image.Image]:
-        return enlarge(face.x, SCALE), enlarge(donor.x, SCALE)
+    def picture(self, pick: Pick) -> Image.Image:
+        return enlarge(pick.x, SCALE)
 
     def transfer(self, face: Pick, donor: Pick) -> Image.Image:
         """Face a wearing donor b's attribute: D(E1(a), E2(b))."""
@@ -187,26 +189,39 @@ class FaceViews:
         have = {self.attribute_of(name) for name in self.names()}
         return [a for a in ATTRIBUTES if a in have]
 
+    def is_photo(self, name: str) -> bool:
+        """Whether asset ``name`` was trained on CelebA photos (else on drawn faces)."""
+        return self.cache.card(name).get("dataset") == PHOTOS
+
     def models_of(self, attribute: str) -> list:
         """The models of ``attribute``, the one shown first: the masked decoder (``content_ae_mask_<attribute>``),
-        then the paper's (``content_ae_<attribute>``), then the others (the ablation) by name."""
+        then the paper's (``content_ae_<attribute>``), then the others (the ablation) by name; the drawn-face
+        models before the photo models."""
         first = [f"content_ae_mask_{attribute}", f"content_ae_{attribute}"]
         names = [name for name in self.names() if self.attribute_of(name) == attribute]
-        return [name for name in first if name in names] + [name for name in names if name not in first]
+        ordered = [name for name in first if name in names] + [name for name in names if name not in first]
+        return sorted(ordered, key=self.is_photo)  # a stable sort: the order above within each kind
 
     def choices(self) -> list:
-        """(kind, attribute, asset name) of every model the tab offers, glasses first; kind is "mask",
-        "paper", "nodisc" or "other" (the label it gets)."""
+        """(kind, attribute, asset name) of every model the tab offers: the photo models first (each attribute's
+        masked model, then the paper's decoders, then others), then the drawn-face models by attribute, glasses
+        first. kind is "photo", "photopaper", "mask", "paper", "nodisc" or "other" (the label it gets)."""
 
         def kind(name, attribute):
             known = {
+                f"content_ae_mask_celeba_{attribute}": "photo",
+                f"content_ae_celeba_{attribute}": "photopaper",
                 f"content_ae_mask_{attribute}": "mask",
                 f"content_ae_{attribute}": "paper",
                 f"content_ae_nodisc_{attribute}": "nodisc",
             }
             return known.get(name, "other")
 
-        return [(kind(name, a), a, name) for a in self.attributes() for name in self.models_of(a)]
+        every = [(kind(name, a), a, name) for a in self.attributes() for name in self.models_of(a)]
+        photos = [c for c in every if self.is_photo(c[2])]
+        rank = {"photo": 0, "photopaper": 1}
+        photos.sort(key=lambda c: rank.get(c[0], 2))  # stable: glasses before beards within each kind
+        return photos + [c for c in every if not self.is_photo(c[2])]
 
     def model_for(self, choice) -> str:
         """The model shown for ``choice``: an asset name the tab offers, or an attribute (its first model)."""
@@ -214,13 +229,16 @@ class FaceViews:
             return choice
         return self.models_of(check_choice(choice, self.attributes(), "attribute"))[0]
 
-    def get(self, choice) -> FaceView:
+    def get(self, choice) -> FaceView | PhotoView:
         """The view of the model shown for ``choice`` (an attribute or an asset name)."""
         name = self.model_for(choice)
         model, card = self.cache.load(name)
         with self._lock:
             if name not in self._views:
                 attribute = self.attribute_of(name)
-                samples = gallery(attribute)
-                self._views[name] = FaceView(name, model, card, attribute, samples["faces"], samples["donors"])
+                if self.is_photo(name):
+                    self._views[name] = PhotoView.build(name, model, card, attribute, self.cache.assets_dir)
+                else:
+                    samples = gallery(attribute)
+                    self._views[name] = FaceView(name, model, card, attribute, samples["faces"], samples["donors"])
             return self._views[name]

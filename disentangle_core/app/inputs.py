@@ -13,6 +13,8 @@ import os
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..data.face_align import align_face
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096  # pixels; the image is shrunk to 64x64 anyway
 # Pillow refuses to open anything over twice this (DecompressionBombError) before it allocates pixels.
@@ -65,6 +67,15 @@ def load_rgb_image(path, size: int = 64) -> torch.Tensor:
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
     small = image.resize((size, size), Image.BOX, box=(left, top, left + side, top + side))
+    x = torch.frombuffer(bytearray(small.tobytes()), dtype=torch.uint8).reshape(size, size, 3)
+    return x.permute(2, 0, 1)[None].float() / 255.0
+
+
+def load_aligned_face(path, size: int = 64) -> torch.Tensor:
+    """An uploaded photo of one face -> (1, 3, size, size) float RGB in [0, 1], aligned as CelebA's faces are
+    (``data.face_align``: the eyes found and put where CelebA has them); no face, several faces or a tiny face
+    get one sentence (a ``FaceAlignError``)."""
+    small = align_face(open_upload(path, "RGB"), size)
     x = torch.frombuffer(bytearray(small.tobytes()), dtype=torch.uint8).reshape(size, size, 3)
     return x.permute(2, 0, 1)[None].float() / 255.0
 
