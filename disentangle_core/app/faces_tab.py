@@ -321,6 +321,7 @@ def build(demo: gr.Blocks, cache) -> None:
                         height=265,
                         allow_preview=False,
                         object_fit="contain",
+                        fit_columns=False,  # one astronaut stays a small picture, not one filling the row
                         elem_id=f"content-{role}s",
                     )
                     with gr.Row():

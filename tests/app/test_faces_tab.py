@@ -287,6 +287,8 @@ def test_the_tab_is_wired_and_says_how_to_get_a_model_when_none_is_shipped(views
         "content_upload_face",
         "content_upload_donor",
         "content_random_face",
+        "content_webcam_face",
+        "content_webcam_donor",
     } <= api
     with gr.Blocks() as empty:
         faces_tab.build(empty, ModelCache(tmp_path))

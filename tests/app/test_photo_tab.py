@@ -155,6 +155,13 @@ def test_a_photo_donor_gives_its_e2_code_and_the_outputs_change(views, photos):
     assert Image.open(shown[6]).size == Image.open(first[6]).size  # the grid: same faces, 4 donors
 
 
+def test_a_webcam_photo_is_an_upload_and_clearing_it_changes_nothing(views, photos):
+    assert faces_tab.webcam_face(views, GLASSES, None, None, 1, 1.0) == [gr.skip()] * 9
+    assert faces_tab.webcam_donor(views, GLASSES, None, None, 1, 1.0) == [gr.skip()] * 9
+    donor, *shown = faces_tab.webcam_donor(views, GLASSES, None, {"path": photos["second"]}, 1, 1.0)
+    assert donor.source == "upload" and torch.equal(donor.x, load_aligned_face(photos["second"]))
+
+
 def test_a_faceless_photo_gets_one_sentence(views, photos):
     for call in (
         lambda: faces_tab.upload_face(views, GLASSES, photos["blank"], None, 1, 1.0),

@@ -40,6 +40,8 @@ README_IMAGE = 696_848  # a large heart in the middle: shape 2, scale 5, orienta
 DIGITS_MODEL = "infogan_mnist"  # the shipped one: the tiny assets are all dSprites models
 # shipped too (a tiny untrained one draws only noise); the tab shows the first, then switches to the second
 FACES_MODELS = ("content_ae_mask_glasses", "content_ae_glasses", "content_ae_mask_beard", "content_ae_beard")
+# trained on CelebA photos (those present, with their donor codes); the tab offers them first
+PHOTO_MODELS = ("content_ae_mask_celeba_glasses", "content_ae_mask_celeba_beard", "content_ae_celeba_glasses")
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -53,9 +55,11 @@ def with_shipped_models(tiny, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("browser_assets")
     shutil.copytree(tiny, folder, dirs_exist_ok=True)
     shipped = read_manifest(ASSETS_DIR)
-    for name in (DIGITS_MODEL, *FACES_MODELS):
+    for name in (DIGITS_MODEL, *FACES_MODELS, *PHOTO_MODELS):
         if name in shipped:
             shutil.copy(ASSETS_DIR / shipped[name]["file"], folder)
+            if (ASSETS_DIR / f"{name}_donors.npz").is_file():
+                shutil.copy(ASSETS_DIR / f"{name}_donors.npz", folder)
             manifest = {**read_manifest(folder), name: shipped[name]}
             (folder / "manifest.json").write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
     return folder
@@ -276,6 +280,11 @@ def test_content_tab_puts_a_donors_glasses_on_a_face(server):
             open_tab(page, "Glasses / beard transfer")
             transfer = page.locator("#content-transfer img")
             transfer.wait_for(timeout=60_000)  # the first face wearing the first donor's glasses
+            if PHOTO_MODELS[0] in available_assets(ASSETS_DIR):  # offered first: the drawn faces are one click away
+                before = transfer.get_attribute("src")
+                drawn = page.locator("#content-attribute label").filter(has_text=re.compile(r"^\s*glasses\s*$"))
+                drawn.click(timeout=30_000)
+                page.wait_for_function(changed, arg=["#content-transfer img", before], timeout=30_000)
             page.locator("#content-faces img").nth(9).wait_for(timeout=30_000)
 
             # Click a face, then a donor: the transfer is redrawn each time.
@@ -308,6 +317,66 @@ def test_content_tab_puts_a_donors_glasses_on_a_face(server):
                 page.locator("#content-grid img").wait_for(timeout=30_000)
                 page.wait_for_timeout(500)
                 page.screenshot(path=ARTIFACTS / "tab_content_beard.png", full_page=True)
+            assert "__i18n__" not in page.inner_text("body")  # every text was translated
+        finally:
+            browser.close()
+
+
+def test_content_tab_on_photos_takes_the_astronaut_and_a_second_face(server, tmp_path):
+    """The CelebA glasses model, offered first: the astronaut and the donor codes drawn on her, then two uploads
+    (a second face made from the astronaut, mirrored and recoloured, as face a; the astronaut as donor b) that
+    change the outputs, and a photo without a face that gets one sentence. No CelebA picture appears."""
+    from PIL import Image, ImageOps
+
+    from disentangle_core.checkpoints import ASSETS_DIR, available_assets
+
+    if PHOTO_MODELS[0] not in available_assets(ASSETS_DIR):
+        pytest.skip(f"{PHOTO_MODELS[0]} is not in assets/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    astronaut = ASSETS_DIR / "astronaut.png"
+    r, g, b = ImageOps.mirror(Image.open(astronaut).convert("RGB")).split()
+    Image.merge("RGB", (b, r, g)).save(tmp_path / "second_face.png")  # a detectable face, not the astronaut's colours
+    Image.new("RGB", (200, 200), (170, 180, 190)).save(tmp_path / "no_face.png")
+    changed = "([sel, old]) => document.querySelector(sel)?.getAttribute('src') !== old"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
+            page.goto(server, wait_until="domcontentloaded")
+            open_tab(page, "Glasses / beard transfer")
+            transfer = page.locator("#content-transfer img")
+            transfer.wait_for(timeout=60_000)  # the astronaut wearing the first donor code's glasses
+            checked = page.locator("#content-attribute input:checked")
+            assert checked.get_attribute("value") == PHOTO_MODELS[0]
+            page.get_by_text("which is for non-commercial research only").wait_for(timeout=10_000)
+            assert page.locator("#content-faces img").count() == 1  # the astronaut
+            donors = page.locator("#content-donors img")
+            donors.nth(1).wait_for(timeout=30_000)
+            assert page.locator("#content-random-face").is_hidden()
+
+            # Another donor code: the transfer is redrawn.
+            before = transfer.get_attribute("src")
+            donors.nth(1).click(timeout=30_000)
+            page.wait_for_function(changed, arg=["#content-transfer img", before], timeout=30_000)
+
+            # The second face as face a, then the astronaut as donor b: the outputs change each time.
+            for role, path, shown in (
+                ("face", tmp_path / "second_face.png", ("face", "transfer")),
+                ("donor", astronaut, ("donor", "removal")),
+            ):
+                befores = {key: page.locator(f"#content-{key} img").get_attribute("src") for key in shown}
+                page.locator(f"#content-upload-{role} input[type=file]").set_input_files(str(path))
+                for key in shown:
+                    page.wait_for_function(changed, arg=[f"#content-{key} img", befores[key]], timeout=60_000)
+            page.locator("#content-grid img").wait_for(timeout=30_000)
+            assert page.locator("#content-upload-note").is_hidden()  # photos are what this model reads
+            page.wait_for_timeout(500)
+            page.screenshot(path=ARTIFACTS / "tab_content_photo.png", full_page=True)
+
+            # A photo without a face: one sentence.
+            page.locator("#content-upload-face").get_by_role("button", name="Clear").click(timeout=10_000)
+            page.locator("#content-upload-face input[type=file]").set_input_files(str(tmp_path / "no_face.png"))
+            page.get_by_text("no face was found; upload a photo of one face").first.wait_for(timeout=30_000)
             assert "__i18n__" not in page.inner_text("body")  # every text was translated
         finally:
             browser.close()
