@@ -27,6 +27,10 @@ from PIL import Image
 from .faces import check_attribute
 
 ATTRIBUTE_FILE, PARTITION_FILE, IMAGE_FOLDER = "list_attr_celeba.txt", "list_eval_partition.txt", "img_align_celeba"
+LICENCE = (
+    "trained on CelebA (Liu, Luo, Wang and Tang, ICCV 2015), which is for non-commercial research only; "
+    "so are these weights, and no CelebA image is shipped with them"
+)
 CROP = 178  # the aligned images are 178 wide, 218 high: the central square holds the face
 SPLITS = {"train": 0, "valid": 1, "val": 1, "test": 2}  # list_eval_partition.txt's codes
 COLUMNS = {"glasses": ("Eyeglasses",), "beard": ("Male", "5_o_Clock_Shadow", "Mustache", "Goatee", "No_Beard")}

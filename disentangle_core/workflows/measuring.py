@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from .. import checkpoints
+from ..data.celeba import LICENCE as CELEBA_LICENCE
 from ..evaluation import Evaluation, card_updates
 from ..families import evaluation_for
 
@@ -100,6 +101,8 @@ def publish_model(
         updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
         if curve_split is not None:
             updates["by_step_split"] = curve_split
+    if card.get("dataset") == "celeba":  # the card names CelebA's terms beside the weights
+        updates["licence"] = CELEBA_LICENCE
     if "data_dir" in card.get("data_options", {}):  # a folder of the training machine: given again where measured
         updates["data_options"] = {k: v for k, v in card["data_options"].items() if k != "data_dir"}
     target = checkpoints.publish(model_file, name, card_updates=updates, dtype=torch.float16 if fp16 else None)
