@@ -144,6 +144,31 @@ def test_cli_evaluate_json(celeba_root, tmp_path, capsys):
     assert err == "error: this model's evaluation takes one of: test, val, not --split train", err
 
 
+def test_publish_measures_on_test_the_curve_on_val_and_cards_celeba_terms(celeba_root, tmp_path, monkeypatch):
+    from functools import partial
+
+    from disentangle_core import checkpoints
+    from disentangle_core.checkpoints import load_card
+
+    out = tmp_path / "run"
+    options = [f"--{k}={v}" for k, v in TINY.items()]
+    argv = ["train", "content_ae_mask_celeba_glasses", "--out", str(out), "--device", "cpu", "--checkpoint-every", "1"]
+    assert main([*argv, "--steps", "1", "--data-dir", str(celeba_root), *options]) == 0
+    (out / "model.safetensors").rename(out / "step1.safetensors")
+    assert main([*argv, "--steps", "2", "--resume", "--data-dir", str(celeba_root), *options]) == 0
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    monkeypatch.setattr(checkpoints, "publish", partial(checkpoints.publish, assets_dir=assets))
+    monkeypatch.setattr(checkpoints, "write_assets_readme", lambda: None)
+    publish = ["publish", str(out / "model.safetensors"), "--name", "photo", "--counts", "quick"]
+    curve = ["--curve", str(out / "step1.safetensors"), "--curve-split", "val", "--data-dir", str(celeba_root)]
+    assert main([*publish, *curve]) == 0
+    card = load_card("photo", assets)
+    assert card["split"] == "test" and card["by_step_split"] == "val"
+    assert [row["step"] for row in card["by_step"]] == [1, 2]
+    assert "non-commercial" in card["licence"] and "data_dir" not in card["data_options"]
+
+
 def test_split_is_refused_where_the_family_offers_none(capsys):
     assert main(["evaluate", "vae_dsprites", "--counts", "quick", "--split", "val"]) == 2
     err = capsys.readouterr().err.strip()
