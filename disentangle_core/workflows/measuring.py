@@ -32,6 +32,13 @@ def evaluate(
     return evaluation.measure(model, card, counts=counts, seed=seed, data_dir=data_dir, device=device, **options)
 
 
+def _step_of(card: dict) -> int | None:
+    """The optimiser steps a checkpoint was trained for: its card's, else the last step its history logged."""
+    if card.get("steps") is not None:
+        return card["steps"]
+    return card["history"][-1]["step"] if card.get("history") else None
+
+
 def _check_split(evaluation: Evaluation, split: str) -> str:
     if split not in evaluation.splits:
         offered = f"one of: {', '.join(evaluation.splits)}" if evaluation.splits else "no choice of split"
@@ -97,7 +104,7 @@ def publish_model(
         rows = [{"step": card.get("steps"), **own}]
         for path in curve:
             state, metrics = _measure_file(evaluation, path, preset, counts, data_dir, **options)
-            rows.append({"step": state["history"][-1]["step"] if state.get("history") else None, **metrics})
+            rows.append({"step": _step_of(state), **metrics})
         updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
         if curve_split is not None:
             updates["by_step_split"] = curve_split
