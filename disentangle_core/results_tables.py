@@ -40,6 +40,15 @@ def _pct(fraction: float, places: str = "0.1") -> str:
     return f"{(Decimal(str(fraction)) * 100).quantize(Decimal(places), ROUND_HALF_UP)}%"
 
 
+def _by_step(name: str, lines) -> list[str]:
+    """Asset ``name``'s ``by_step`` measurements as a table: a column per step, a row per (label, cell) of
+    ``lines``, ``cell`` formatting one step's measurements."""
+    steps = load_card(name, ASSETS_DIR)["by_step"]
+    return ["| step | " + " | ".join(f"{s['step']:,}" for s in steps) + " |", "|---|" + "---|" * len(steps)] + [
+        f"| {label} | " + " | ".join(cell(s) for s in steps) + " |" for label, cell in lines
+    ]
+
+
 # ---- dSprites ------------------------------------------------------------------------------------
 
 DSPRITES_COLUMNS = FAMILIES["dsprites"].evaluations["dsprites"].headline
@@ -88,12 +97,7 @@ def digits_seeds_table() -> list[str]:
 
 def digits_by_step_table(name: str) -> list[str]:
     """Categorical accuracy on the held-out digits at the run's intermediate checkpoints (``by_step``)."""
-    steps = load_card(name, ASSETS_DIR)["by_step"]
-    return [
-        "| step | " + " | ".join(f"{s['step']:,}" for s in steps) + " |",
-        "|---|" + "---|" * len(steps),
-        "| categorical accuracy | " + " | ".join(_pct(s["categorical_accuracy"]) for s in steps) + " |",
-    ]
+    return _by_step(name, (("categorical accuracy", lambda s: _pct(s["categorical_accuracy"])),))
 
 
 # ---- faces (content addition) --------------------------------------------------------------------
@@ -119,7 +123,6 @@ def content_table() -> list[str]:
 
 def content_by_step_table(name: str) -> list[str]:
     """The held-out measurements of a content model at its intermediate checkpoints (``by_step``)."""
-    steps = load_card(name, ASSETS_DIR)["by_step"]
     lines = (
         ("transfer PSNR", lambda s: f"{s['transfer_psnr']:.1f}"),
         ("success: transfer", lambda s: _pct(s["success_transfer"], "1")),
@@ -127,9 +130,7 @@ def content_by_step_table(name: str) -> list[str]:
         ("identity PSNR", lambda s: f"{s['identity_psnr']:.1f}"),
         ("leakage", lambda s: _pct(s["leakage"], "1")),
     )
-    return ["| step | " + " | ".join(f"{s['step']:,}" for s in steps) + " |", "|---|" + "---|" * len(steps)] + [
-        f"| {label} | " + " | ".join(cell(s) for s in steps) + " |" for label, cell in lines
-    ]
+    return _by_step(name, lines)
 
 
 def photo_table() -> list[str]:
@@ -153,9 +154,6 @@ def photo_table() -> list[str]:
 
 def photo_by_step_table(name: str) -> list[str]:
     """A photo model at its intermediate checkpoints (``by_step``), on the split the step was chosen on (val)."""
-    if name not in available_assets(ASSETS_DIR):
-        return [f"(`{name}` is not shipped)"]
-    steps = load_card(name, ASSETS_DIR)["by_step"]
     lines = (
         ("success: transfer", lambda s: _pct(s["success_transfer"], "1")),
         ("success: removal", lambda s: _pct(s["success_removal"], "1")),
@@ -163,9 +161,7 @@ def photo_by_step_table(name: str) -> list[str]:
         ("recon PSNR", lambda s: f"{s['recon_psnr']:.1f}"),
         ("leakage", lambda s: _pct(s["leakage"], "1")),
     )
-    return ["| step | " + " | ".join(f"{s['step']:,}" for s in steps) + " |", "|---|" + "---|" * len(steps)] + [
-        f"| {label} | " + " | ".join(cell(s) for s in steps) + " |" for label, cell in lines
-    ]
+    return _by_step(name, lines)
 
 
 # ---- GZSL ----------------------------------------------------------------------------------------

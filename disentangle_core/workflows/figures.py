@@ -27,6 +27,14 @@ from .measuring import load
 NEEDS = {"traverse": "a model with latents to sweep", "transfer": "a content-addition model"}  # what each draws
 
 
+def _png(out: str | Path) -> Path:
+    """``out`` as a path, refused in one sentence unless it names a PNG."""
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--out must end in .png, got {out.name!r}")
+    return out
+
+
 def _check_figure(model, card: dict, name: str, command: str) -> None:
     """One sentence unless ``command`` is the figure of the model's family and the model offers what it declares."""
     family = family_of(card)
@@ -95,9 +103,7 @@ def transfer_figure(
     """Write the content-transfer grid of the faces model ``name`` (asset or model file) to ``out`` (PNG):
     held-out faces (rows) wearing each donor's attribute (columns); returns what it shows. ``data_dir``: where
     a photo model's held-out faces are (the folder holding celeba/; drawn faces need none)."""
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise ValueError(f"--out must end in .png, got {out.name!r}")
+    out = _png(out)
     for flag, value in (("faces", faces), ("donors", donors)):
         if not 1 <= value <= 16:
             raise ValueError(f"--{flag} must be between 1 and 16, got {value}")
@@ -117,9 +123,7 @@ def photo_transfer_figure(
     """Write four labelled panels for the faces model ``name`` (asset or model file) to ``out`` (PNG): the photo
     ``face`` (a) and the photo ``donor`` (b), each aligned as CelebA's faces are, a wearing b's attribute
     (its specific code scaled by ``amount``) and b without it; returns what it shows."""
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise ValueError(f"--out must end in .png, got {out.name!r}")
+    out = _png(out)
     model, card = load(name)
     _check_figure(model, card, name, "transfer")
     size = card.get("data_options", {}).get("image_size", 64)  # the side of the faces the model was trained on
@@ -135,9 +139,7 @@ def photo_transfer_figure(
 def donor_codes_figure(name: str, out: str | Path, *, face: str | Path, amount: float = 1.0) -> str:
     """Write the photo ``face`` (a, aligned as CelebA's faces are) and a wearing each donor code shipped with the
     photo model ``name`` (held-out CelebA donors' specific codes: ``donors.py``) to ``out`` (PNG)."""
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise ValueError(f"--out must end in .png, got {out.name!r}")
+    out = _png(out)
     model, card = load(name)
     _check_figure(model, card, name, "transfer")
     donors = load_donor_codes(card.get("asset", name))
