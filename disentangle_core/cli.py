@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--curve-split",
         help="measure the --curve states (and the published model, for the curve) on this split where the "
-        "family offers one (CelebA: val, on which the step was chosen)",
+        "family offers one (CelebA: val, on which the step was chosen; digits: train, the first training digits)",
     )
     p.add_argument("--fp16", action="store_true", help="float16 weights: half the size, measured as rounded")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")
@@ -266,7 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
         "full (disentanglement_lib's, ~30 min on one CPU core), quick (seconds; indicative only)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the classifiers")
-    p.add_argument("--split", help="the data split, where the family offers one (CelebA: test, or val to choose)")
+    p.add_argument(
+        "--split",
+        help="the data split, where the family offers one (CelebA: test, or val to choose; digits: test, or "
+        "train to choose on the first training digits)",
+    )
     p.add_argument(
         "--data-dir",
         help="measure on this dataset (a dSprites .npz, a folder of MNIST IDX files, an "

@@ -7,6 +7,7 @@ family's count is added in one place:
 - ``SWEEP_STARTS``: random codes each continuous digits code is swept from;
 - ``PAIRS``: (face a, donor b) pairs of a faces evaluation;
 - ``CLASSIFIER_EPOCHS``: epochs of the GZSL final softmax classifier;
+- ``TRAIN_DIGITS``: training digits a digits model's step and seed are chosen on (``--split train``);
 - ``PHOTO_CLASSIFIER_STEPS`` / ``PHOTO_JUDGED``: training steps of the CelebA attribute classifier and the
   held-out photos of each domain its accuracy is measured on.
 """
@@ -50,6 +51,9 @@ STANDARD = SampleCounts(
 COUNTS = {"quick": QUICK, "standard": STANDARD, "full": FULL}
 
 SWEEP_STARTS = {"quick": 20, "standard": 200, "full": 1000}  # digits: random codes each continuous code is swept from
+# digits: the first N digits of a training pair, read to choose a step or a seed (their labels are unused in
+# training, so the test digits stay unread until the choice is made)
+TRAIN_DIGITS = {"quick": 500, "standard": 10_000, "full": 60_000}
 PAIRS = {"quick": 128, "standard": 1000, "full": 4000}  # faces: (a, b) pairs per evaluation
 # GZSL: epochs of the final softmax classifier; 29 is the official value for AWA2 (chosen there on the val split)
 CLASSIFIER_EPOCHS = {"quick": 3, "standard": 29, "full": 29}

@@ -6,6 +6,9 @@
   rest of the code fixed, and the drawn digit's slant and ink are measured; the Spearman correlation of
   the code's value with each property turns "c1 is slant, c2 is width" from a picture into a number.
 - For a VAE (``model.has_prior``) also the reconstruction and the KL of each continuous latent.
+
+``split="train"`` reads the first training digits instead of the test digits: the labels of the training
+digits are never used in training, so a step or a seed can be chosen on them and the test digits read once.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from ..losses import kl_per_latent, reconstruction
 from ..models.protocols import CategoricalCodeModel
 from ..traversal import decode_images
 from . import Evaluation
-from .counts import SWEEP_STARTS, check_counts
+from .counts import SWEEP_STARTS, TRAIN_DIGITS, check_counts
 
+DIGITS_SPLITS = ("test", "train")  # measured on the test digits; a step or seed chosen on training digits
 PROPERTIES = ("slant", "ink")  # read from the pixels by metrics/shape.py, in this order
 SWEEP_STEPS = 9
 
@@ -80,28 +84,43 @@ def digits_scores(
     }
 
 
-def held_out_digits(data_dir=None, device="cpu") -> tuple[dict, str]:
+def held_out_digits(data_dir=None, device="cpu", split: str = "test", counts: str = "standard") -> tuple[dict, str]:
     """The digits a digits model is measured on, and where they came from: the ``test`` split of the MNIST
-    folder ``data_dir`` (else of the kit's default folder, when present), else 2,000 procedural digits."""
+    folder ``data_dir`` (else of the kit's default folder, when present), else 2,000 procedural digits.
+    ``split="train"``: the first ``TRAIN_DIGITS[counts]`` digits of the folder's training split."""
+    if split not in DIGITS_SPLITS:
+        raise ValueError(f"unknown digits split {split!r}; choose from: {', '.join(DIGITS_SPLITS)}")
     try:
-        data = MNISTDigits(data_dir, split="test", device=device)
+        data = MNISTDigits(data_dir, split=split, device=device)
     except FileNotFoundError:
-        if data_dir is not None:
+        if data_dir is not None or split != "test":
             raise
         batch = ProceduralDigits(device=device).sample(2000, torch.Generator().manual_seed(1234))
         return {"x": batch["x"], "labels": batch["labels"]}, "2,000 procedural digits (no MNIST folder found)"
-    x = torch.cat([b["x"] for b in data.batches()])
-    source = f"MNIST {data.split} split of the folder {data.data_dir.name!r} ({len(x):,} digits)"
-    return {"x": x, "labels": data.labels}, source
+    x, labels = torch.cat([b["x"] for b in data.batches()]), data.labels
+    if split == "train":
+        n = TRAIN_DIGITS[check_counts(counts)]
+        x, labels = x[:n], labels[:n]
+        source = f"the first {len(x):,} MNIST training digits of the folder {data.data_dir.name!r}"
+    else:
+        source = f"MNIST {data.split} split of the folder {data.data_dir.name!r} ({len(x):,} digits)"
+    return {"x": x, "labels": labels}, source
 
 
 def measure_digits(
-    model: CategoricalCodeModel, card: dict, *, counts: str = "standard", seed: int = 0, data_dir=None, device="cpu"
+    model: CategoricalCodeModel,
+    card: dict,
+    *,
+    counts: str = "standard",
+    seed: int = 0,
+    data_dir=None,
+    device="cpu",
+    split: str = "test",
 ) -> dict:
     """Categorical accuracy on held-out digits, continuous codes against slant and ink; for a VAE also the
     reconstruction and the KL of each continuous latent (``continuous_kl``, which ``traverse`` ranks by)."""
     model.eval().to(device)
-    data, source = held_out_digits(data_dir, device)
+    data, source = held_out_digits(data_dir, device, split, counts)
     scores = {"data": source, **digits_scores(model, data["x"], data["labels"], counts, seed)}
     if model.has_prior:  # a VAE: its reconstruction and KL too
         with torch.no_grad():
@@ -120,5 +139,6 @@ DIGITS = Evaluation(
     measure=measure_digits,
     headline=("categorical_accuracy", "slant_spearman", "slant_code", "ink_spearman", "ink_code", "recon_nll", "kl"),
     card_keys=("confusion", "category_to_digit", "code_correlations", "continuous_kl", "data"),
+    splits=DIGITS_SPLITS,
     summary="digits: categorical accuracy (Hungarian matching), continuous codes vs slant and ink (Spearman)",
 )

@@ -175,6 +175,22 @@ def test_evaluation_measures_every_digit_of_a_test_pair(tmp_path):
     assert data["x"].shape == (2000, 1, 28, 28) and "2,000 digits" in source
 
 
+def test_evaluation_reads_the_first_training_digits_to_choose_on(tmp_path):
+    from disentangle_core.evaluation.counts import TRAIN_DIGITS
+    from disentangle_core.evaluation.digits import held_out_digits
+
+    images, labels = write_pair(tmp_path, "train", TRAIN_DIGITS["quick"] + 7)
+    data, source = held_out_digits(tmp_path, split="train", counts="quick")
+    assert data["x"].shape == (TRAIN_DIGITS["quick"], 1, 28, 28) and "first 500 MNIST training digits" in source
+    assert torch.equal(data["labels"], torch.from_numpy(labels[: TRAIN_DIGITS["quick"]].astype(np.int64)))
+    with pytest.raises(ValueError) as info:  # a train pair has no test digits, and no procedural stand-in
+        held_out_digits(tmp_path)
+    one_sentence_naming(info, "holds only train digits")
+    with pytest.raises(ValueError) as info:
+        held_out_digits(tmp_path, split="val")
+    one_sentence_naming(info, "'val'")
+
+
 def test_torchvision_layout_splits_by_file(tmp_path):
     train_images, _ = write_pair(tmp_path / "MNIST" / "raw", "train", 12, seed=1, gz=False)
     test_images, test_labels = write_pair(tmp_path / "MNIST" / "raw", "t10k", 5, seed=2)
