@@ -139,7 +139,12 @@ TEXT = {
 - **Procedural GZSL benchmark**: creatures of 48 attribute-defined classes, drawn by this package (seed 0),
   with features from a small CNN trained on the seen classes only; cached on first use.
 - **Procedural faces**: drawn by this package from identity factors, glasses and beards; no photograph is
-  used. The CelebA recipe (for users who have CelebA) names its data in the card it writes.
+  used.
+- **CelebA** (Liu, Luo, Wang & Tang 2015): the photo models of the glasses / beard tab were trained on it.
+  CelebA is for non-commercial research only, and so are these weights; no CelebA image ships. Their donor
+  codes (`assets/*_donors.npz`) are numbers computed from held-out CelebA faces, not pictures.
+- **Astronaut**: NASA's portrait of Eileen Collins (public domain, as scikit-image ships it), the face the
+  photo models draw on.
 - The app runs offline: no analytics, no share links, nothing sent anywhere.""",
         "about.cards": "### Shipped checkpoints",
         "about.card": "Card",
@@ -166,8 +171,12 @@ TEXT = {
         "- **手続き生成の GZSL ベンチマーク**：属性で定義された 48 "
         "クラスの生き物を本パッケージが描き（シード 0）、既知クラスだけで学習した小さな CNN "
         "の特徴量を使います。初回の使用時にキャッシュします。\n"
-        "- **手続き生成の顔**：本パッケージが顔の因子・眼鏡・髭から描きます。写真は使っていません。"
-        "CelebA 用のレシピ（CelebA を持つ利用者向け）は、書き出すカードに使ったデータを記録します。\n"
+        "- **手続き生成の顔**：本パッケージが顔の因子・眼鏡・髭から描きます。写真は使っていません。\n"
+        "- **CelebA**（Liu, Luo, Wang & Tang 2015）：眼鏡・髭タブの写真用モデルはこれで学習しました。"
+        "CelebA は非商用の研究目的に限られ、これらの重みも同じです。CelebA の画像は同梱していません。"
+        "ドナーのコード（`assets/*_donors.npz`）はテスト用の CelebA の顔から計算した数値で、画像ではありません。\n"
+        "- **宇宙飛行士**：NASA による Eileen Collins の肖像（パブリックドメイン、scikit-image 同梱のもの）。"
+        "写真用モデルはこの顔に描きます。\n"
         "- このアプリはオフラインで動きます。アクセス解析も共有リンクもなく、どこにも何も送りません。",
         "about.cards": "### 同梱のチェックポイント",
         "about.card": "カード",

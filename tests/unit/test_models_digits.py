@@ -280,3 +280,33 @@ def test_publish_lists_the_other_seeds_measured_alike(tmp_path, capsys, monkeypa
         == 0
     )
     assert [row["step"] for row in load_card("jv", assets)["by_step"]] == [4, 4]
+
+
+def test_publish_measures_the_curve_on_training_digits_and_the_model_on_test_digits(tmp_path, capsys, monkeypatch):
+    import gzip
+    from functools import partial
+
+    from disentangle_core import checkpoints, cli
+    from disentangle_core.checkpoints import load_card, save_model
+
+    raw = tmp_path / "MNIST" / "raw"  # torchvision's layout: a train pair and a t10k pair
+    raw.mkdir(parents=True)
+    rng = np.random.RandomState(0)
+    for prefix, n in (("train", 60), ("t10k", 30)):
+        images, labels = rng.randint(256, size=(n, 28, 28)), rng.randint(10, size=n)
+        for tag, magic, array in (("images-idx3", 2051, images), ("labels-idx1", 2049, labels)):
+            header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+            (raw / f"{prefix}-{tag}-ubyte.gz").write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+    model_file = tmp_path / "m.safetensors"
+    save_model(model_file, tiny("infogan").eval(), {"dataset": "mnist", "preset": "infogan_mnist", "seed": 0})
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    monkeypatch.setattr(checkpoints, "publish", partial(checkpoints.publish, assets_dir=assets))
+    monkeypatch.setattr(checkpoints, "write_assets_readme", lambda: None)
+    args = ["publish", str(model_file), "--name", "ig", "--counts", "quick", "--data-dir", str(tmp_path)]
+    assert cli.main([*args, "--curve", str(model_file), "--curve-split", "train"]) == 0
+    card = load_card("ig", assets)
+    assert card["by_step_split"] == "train" and len(card["by_step"]) == 2
+    assert card["data"] == "MNIST test split of the folder 'tmp_path' (30 digits)".replace("tmp_path", tmp_path.name)
+    assert cli.main(["evaluate", str(model_file), "--split", "val", "--data-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip().endswith("takes one of: test, train, not --split val")
