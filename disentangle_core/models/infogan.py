@@ -21,6 +21,7 @@ from .base import GenerativeModel, check_finite
 from .nets import Float32Linear
 
 NORMS = ("batch", "spectral")  # the discriminator's normalisation (spectral: Miyato et al. 2018)
+INITS = ("torch", "normal")  # PyTorch's default initialisation, or the official code's N(0, 0.02)
 PENALTIES = ("none", "r1")  # R1: Mescheder et al. 2018, γ/2 · E||∇_x D(x)||² on real images
 
 
@@ -36,6 +37,8 @@ class InfoGANConfig:
     d_norm: str = "batch"  # "batch" (the paper) or "spectral"
     penalty: str = "none"  # "none" (the paper) or "r1"
     r1_gamma: float = 10.0
+    leak: float = 0.1  # slope of the leaky ReLUs in D and Q (the official code: 0.01)
+    init: str = "torch"  # "torch" (PyTorch's defaults) or "normal": the official code's N(0, 0.02) weights
     lr: float = 1e-3  # G Adam (the paper's generator rate), betas (0.5, 0.999)
     discriminator_lr: float = 2e-4  # D and Q Adam, betas (0.5, 0.999)
 
@@ -44,6 +47,7 @@ class InfoGANConfig:
             ("d_norm", self.d_norm, NORMS),
             ("penalty", self.penalty, PENALTIES),
             ("q_std", self.q_std, ("learned", "fixed")),
+            ("init", self.init, INITS),
         ):
             if value not in choices:
                 raise ValueError(f"unknown {key} {value!r}; choose from: {', '.join(choices)}")
@@ -75,27 +79,39 @@ class Generator(nn.Module):
 
 
 class Trunk(nn.Module):
-    """The layers D and Q share: conv 64, conv 128, FC hidden (leaky ReLU 0.1): (B, 1, 28, 28) -> (B, hidden)."""
+    """The layers D and Q share: conv 64, conv 128, FC hidden (leaky ReLUs): (B, 1, 28, 28) -> (B, hidden)."""
 
-    def __init__(self, hidden: int, norm: str):
+    def __init__(self, hidden: int, norm: str, leak: float = 0.1):
         super().__init__()
         sn = nn.utils.parametrizations.spectral_norm if norm == "spectral" else (lambda layer: layer)
         bn2d = nn.Identity if norm == "spectral" else nn.BatchNorm2d  # spectral norm replaces batch norm
         bn1d = nn.Identity if norm == "spectral" else nn.BatchNorm1d
         self.net = nn.Sequential(
             sn(nn.Conv2d(1, 64, 4, 2, 1)),
-            nn.LeakyReLU(0.1),  # 28 -> 14
+            nn.LeakyReLU(leak),  # 28 -> 14
             sn(nn.Conv2d(64, 128, 4, 2, 1)),
             bn2d(128),
-            nn.LeakyReLU(0.1),  # 14 -> 7
+            nn.LeakyReLU(leak),  # 14 -> 7
             nn.Flatten(),
             sn(nn.Linear(128 * 7 * 7, hidden)),
             bn1d(hidden),
-            nn.LeakyReLU(0.1),
+            nn.LeakyReLU(leak),
         )
 
     def forward(self, x):
         return self.net(x)
+
+
+@torch.no_grad()
+def normal_init(module: nn.Module, std: float = 0.02) -> None:
+    """The official code's initialisation: every weight N(0, std), every bias 0, batch-norm scales N(1, std)."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(layer.weight, 0.0, std)
+            nn.init.zeros_(layer.bias)
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(layer.weight, 1.0, std)
+            nn.init.zeros_(layer.bias)
 
 
 class InfoGAN(GenerativeModel):
@@ -108,14 +124,16 @@ class InfoGAN(GenerativeModel):
         super().__init__(config)
         cfg = config
         self.generator = Generator(cfg.code_dim, cfg.hidden)
-        self.trunk = Trunk(cfg.hidden, cfg.d_norm)
+        self.trunk = Trunk(cfg.hidden, cfg.d_norm, cfg.leak)
         self.d_head = nn.Linear(cfg.hidden, 1)
         self.q_head = nn.Sequential(
             nn.Linear(cfg.hidden, 128),
             nn.BatchNorm1d(128),
-            nn.LeakyReLU(0.1),
+            nn.LeakyReLU(cfg.leak),
             Float32Linear(128, cfg.num_categories + 2 * cfg.continuous_dim),
         )  # fp32 under autocast
+        if cfg.init == "normal":
+            normal_init(self)
         # where each part sits in a code vector (decode, traversals and the app use them)
         self.continuous_slice = slice(cfg.noise_dim, cfg.noise_dim + cfg.continuous_dim)
         self.categorical_slice = slice(cfg.noise_dim + cfg.continuous_dim, cfg.code_dim)
