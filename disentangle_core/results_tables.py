@@ -96,8 +96,10 @@ def digits_seeds_table() -> list[str]:
 
 
 def digits_by_step_table(name: str) -> list[str]:
-    """Categorical accuracy on the held-out digits at the run's intermediate checkpoints (``by_step``)."""
-    return _by_step(name, (("categorical accuracy", lambda s: _pct(s["categorical_accuracy"])),))
+    """Categorical accuracy at the run's intermediate checkpoints (``by_step``): on the held-out digits, or on
+    the first training digits where the step was chosen on them (``by_step_split: train``)."""
+    where = " (training digits)" if load_card(name, ASSETS_DIR).get("by_step_split") == "train" else ""
+    return _by_step(name, ((f"categorical accuracy{where}", lambda s: _pct(s["categorical_accuracy"])),))
 
 
 # ---- faces (content addition) --------------------------------------------------------------------

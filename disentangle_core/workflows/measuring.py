@@ -10,6 +10,7 @@ from .. import checkpoints
 from ..data.celeba import LICENCE as CELEBA_LICENCE
 from ..evaluation import Evaluation, card_updates
 from ..families import evaluation_for
+from ..presets import PRESETS
 
 
 def load(name_or_path: str, device="cpu") -> tuple[torch.nn.Module, dict]:
@@ -108,6 +109,8 @@ def publish_model(
         updates["by_step"] = sorted(rows, key=lambda row: row["step"] or 0)
         if curve_split is not None:
             updates["by_step_split"] = curve_split
+    if preset in PRESETS:  # the recipe's description as the kit states it now (its numbers are the card's own)
+        updates.update(summary=PRESETS[preset].summary, paper_setting=PRESETS[preset].paper)
     if card.get("dataset") == "celeba":  # the card names CelebA's terms beside the weights
         updates["licence"] = CELEBA_LICENCE
     if "data_dir" in card.get("data_options", {}):  # a folder of the training machine: given again where measured

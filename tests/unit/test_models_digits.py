@@ -12,6 +12,7 @@ from disentangle_core.checkpoints import load_model
 from disentangle_core.evaluation.digits import digits_scores
 from disentangle_core.metrics.digits import within_sweep_spearman
 from disentangle_core.models import NonFiniteLossError, build_model
+from disentangle_core.presets import PRESETS
 from disentangle_core.train import train
 from disentangle_core.traversal import category_sweep
 
@@ -261,6 +262,7 @@ def test_publish_lists_the_other_seeds_measured_alike(tmp_path, capsys, monkeypa
     assert cli.main(["publish", str(files[1]), "--name", "jv", "--counts", "quick", "--seeds", str(files[0])]) == 0
     seeds = load_card("jv", assets)["seeds"]
     assert [(row["seed"], row["published"]) for row in seeds] == [(0, False), (1, True)]
+    assert load_card("jv", assets)["paper_setting"] == PRESETS["joint_vae_mnist"].paper  # as the kit states it now
     assert set(seeds[0]) >= {"categorical_accuracy", "slant_spearman", "recon_nll"}
     assert cli.main(["publish", str(files[1]), "--name", "jv", "--seeds", str(tmp_path / "other.safetensors")]) == 2
     assert "not 'joint_vae_mnist'" in capsys.readouterr().err
