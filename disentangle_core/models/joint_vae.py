@@ -29,6 +29,8 @@ from ..losses import (
 from .base import GenerativeModel
 from .nets import Float32Linear
 
+ARCHS = ("kit", "dupont")
+
 
 @dataclass(frozen=True)
 class JointVAEConfig:
@@ -41,14 +43,31 @@ class JointVAEConfig:
     temperature: float = 0.67  # of the Gumbel-softmax samples
     recon: str = "bernoulli"
     lr: float = 5e-4
+    arch: str = "kit"  # "kit": 28x28, two convs; "dupont": the official code's 32x32 (zero-padded), three convs
+
+    def __post_init__(self):
+        if self.arch not in ARCHS:
+            raise ValueError(f"unknown arch {self.arch!r}; choose from: {', '.join(ARCHS)}")
 
     @property
     def code_dim(self) -> int:  # the decoder's input: [z (10), one-hot c (10)]
         return self.continuous_dim + self.num_categories
 
 
+class Crop(nn.Module):
+    """Cut ``border`` pixels from each side: the 32x32 drawing of the ``dupont`` decoder back to 28x28."""
+
+    def __init__(self, border: int):
+        super().__init__()
+        self.border = border
+
+    def forward(self, x):
+        return x[..., self.border : -self.border, self.border : -self.border]
+
+
 class JointVAE(GenerativeModel):
-    """Encoder conv 32, conv 64 (4x4, stride 2), FC 256; decoder the mirror; 28x28 images."""
+    """Encoder conv 32, conv 64 (4x4, stride 2), FC 256; decoder the mirror; 28x28 images. ``arch="dupont"``:
+    the official code's networks, the digit zero-padded to 32x32, convs 32, 32, 64 (32 -> 16 -> 8 -> 4)."""
 
     name = "joint_vae"
     has_prior = True
@@ -57,22 +76,25 @@ class JointVAE(GenerativeModel):
     def __init__(self, config: JointVAEConfig = JointVAEConfig()):
         super().__init__(config)
         cfg = config
+        dupont = cfg.arch == "dupont"
+        convs = [(1, 32), (32, 32), (32, 64)] if dupont else [(1, 32), (32, 64)]
+        self.feature_side = 4 if dupont else 7
+        features = 64 * self.feature_side**2
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, 32, 4, 2, 1),
-            nn.ReLU(),
-            nn.Conv2d(32, 64, 4, 2, 1),
-            nn.ReLU(),  # 28 -> 14 -> 7
-            nn.Flatten(),
-            nn.Linear(64 * 7 * 7, 256),
+            *([nn.ZeroPad2d(2)] if dupont else []),
+            *[layer for c_in, c_out in convs for layer in (nn.Conv2d(c_in, c_out, 4, 2, 1), nn.ReLU())],
+            nn.Flatten(),  # kit: 28 -> 14 -> 7; dupont: 32 -> 16 -> 8 -> 4
+            nn.Linear(features, 256),
             nn.ReLU(),
             Float32Linear(256, 2 * cfg.continuous_dim + cfg.num_categories),
         )  # fp32 under autocast
         self.decoder_fc = nn.Sequential(
-            Float32Linear(cfg.code_dim, 256), nn.ReLU(), nn.Linear(256, 64 * 7 * 7), nn.ReLU()
+            Float32Linear(cfg.code_dim, 256), nn.ReLU(), nn.Linear(256, features), nn.ReLU()
         )
+        ups = [nn.ConvTranspose2d(c_out, c_in, 4, 2, 1) for c_in, c_out in reversed(convs)]
         self.decoder_conv = nn.Sequential(
-            nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, 1, 4, 2, 1)
-        )  # 7 -> 14 -> 28
+            *[layer for up in ups[:-1] for layer in (up, nn.ReLU())], ups[-1], *([Crop(2)] if dupont else [])
+        )  # the mirror, back to 28x28
         self.continuous_slice = slice(0, cfg.continuous_dim)
         self.categorical_slice = slice(cfg.continuous_dim, cfg.code_dim)
 
@@ -83,7 +105,7 @@ class JointVAE(GenerativeModel):
         return mu, logvar, logits
 
     def decode(self, code):  # (B, code_dim) -> (B, 1, 28, 28) logits
-        return self.decoder_conv(self.decoder_fc(code).view(-1, 64, 7, 7))
+        return self.decoder_conv(self.decoder_fc(code).view(-1, 64, self.feature_side, self.feature_side))
 
     def forward(self, x) -> dict:
         mu, logvar, logits = self.encode(x)

@@ -324,3 +324,12 @@ def test_publish_measures_the_curve_on_training_digits_and_the_model_on_test_dig
     assert card["data"] == "MNIST test split of the folder 'tmp_path' (30 digits)".replace("tmp_path", tmp_path.name)
     assert cli.main(["evaluate", str(model_file), "--split", "val", "--data-dir", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip().endswith("takes one of: test, train, not --split val")
+
+
+def test_joint_vae_official_networks_take_28x28_digits_through_32x32():
+    model = build_model("joint_vae", arch="dupont")
+    assert isinstance(model.encoder[0], torch.nn.ZeroPad2d) and model.feature_side == 4
+    out = model(torch.rand(3, 1, 28, 28))
+    assert out["x_logits"].shape == (3, 1, 28, 28) and out["code"].shape == (3, model.config.code_dim)
+    with pytest.raises(ValueError, match="unknown arch 'resnet'; choose from: kit, dupont"):
+        build_model("joint_vae", arch="resnet")
