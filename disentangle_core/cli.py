@@ -123,6 +123,7 @@ def cmd_publish(args) -> None:
         seeds=args.seeds,
         curve=args.curve,
         curve_split=args.curve_split,
+        variants=args.variants,
         fp16=args.fp16,
     )
     print(f"published {args.name} -> {target} ({target.stat().st_size / 1e6:.2f} MB) {updates['metrics']}")
@@ -214,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--curve-split",
         help="measure the --curve states (and the published model, for the curve) on this split where the "
         "family offers one (CelebA: val, on which the step was chosen; digits: train, the first training digits)",
+    )
+    p.add_argument(
+        "--variants",
+        nargs="+",
+        default=[],
+        metavar="MODEL_FILE",
+        help="the same model trained with other settings: measured as the --curve states are and listed in the "
+        "card's variants table with what each one changed",
     )
     p.add_argument("--fp16", action="store_true", help="float16 weights: half the size, measured as rounded")
     p = sub.add_parser("traverse", help="latent traversal of an asset as a PNG grid or an animated GIF")

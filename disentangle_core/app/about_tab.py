@@ -134,8 +134,9 @@ TEXT = {
   no file is downloaded.
 - **Checkpoints**: trained by this project with the recipes in `disentangle_core/presets.py`, each on the
   data its card names; code and weights under the MIT licence, like the rest of the repository.
-- **MNIST** (LeCun, Cortes & Burges, CC BY-SA 3.0): the digits models trained on 6,000 real test-set digits;
-  the 100 held-out digits of the digits tab are shipped in `assets/mnist_heldout_sample.npz`.
+- **MNIST** (LeCun, Cortes & Burges, CC BY-SA 3.0): the digits models trained on the 60,000 training digits
+  and measured on 8,000 test digits; the 100 test digits of the digits tab are shipped in
+  `assets/mnist_heldout_sample.npz`.
 - **Procedural GZSL benchmark**: creatures of 48 attribute-defined classes, drawn by this package (seed 0),
   with features from a small CNN trained on the seen classes only; cached on first use.
 - **Procedural faces**: drawn by this package from identity factors, glasses and beards; no photograph is
@@ -165,8 +166,8 @@ TEXT = {
         "ファイルのダウンロードもしません。\n"
         "- **チェックポイント**：本プロジェクトが `disentangle_core/presets.py` のレシピで、"
         "カードに記したデータから学習したもの。コードと重みはリポジトリ全体と同じ MIT ライセンスです。\n"
-        "- **MNIST**（LeCun, Cortes & Burges、CC BY-SA 3.0）：数字のモデルは実際のテストセットの 6,000 "
-        "枚で学習しました。数字タブの学習に使っていない 100 枚は `assets/mnist_heldout_sample.npz` "
+        "- **MNIST**（LeCun, Cortes & Burges、CC BY-SA 3.0）：数字のモデルは 60,000 枚の学習用数字で学習し、"
+        "8,000 枚のテスト用数字で測りました。数字タブのテスト用数字 100 枚は `assets/mnist_heldout_sample.npz` "
         "に同梱しています。\n"
         "- **手続き生成の GZSL ベンチマーク**：属性で定義された 48 "
         "クラスの生き物を本パッケージが描き（シード 0）、既知クラスだけで学習した小さな CNN "

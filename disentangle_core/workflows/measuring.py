@@ -40,6 +40,16 @@ def _step_of(card: dict) -> int | None:
     return card["history"][-1]["step"] if card.get("history") else None
 
 
+def _changes(card: dict, other: dict) -> dict:
+    """What ``other``'s recipe sets differently from ``card``'s: config entries, batch size, seed."""
+    mine, theirs = card.get("config", {}), other.get("config", {})
+    changes = {key: value for key, value in theirs.items() if mine.get(key) != value}
+    for key in ("batch_size", "seed"):
+        if other.get(key) != card.get(key):
+            changes[key] = other.get(key)
+    return changes
+
+
 def _check_split(evaluation: Evaluation, split: str) -> str:
     if split not in evaluation.splits:
         offered = f"one of: {', '.join(evaluation.splits)}" if evaluation.splits else "no choice of split"
@@ -47,14 +57,19 @@ def _check_split(evaluation: Evaluation, split: str) -> str:
     return split
 
 
-def _measure_file(evaluation: Evaluation, path, preset: str, counts: str, data_dir, **options) -> tuple[dict, dict]:
-    """(card, headline metrics) of another checkpoint of ``preset``, measured as the published one is."""
+def _measure_file(
+    evaluation: Evaluation, path, preset: str | None, counts: str, data_dir, model_name: str | None = None, **options
+) -> tuple[dict, dict]:
+    """(card, headline metrics) of another checkpoint of ``preset`` (or, for a variant, of the model
+    ``model_name`` trained from any recipe), measured as the published one is."""
     model, card = checkpoints.load_model(path)
-    if card.get("preset") != preset:
+    if preset is not None and card.get("preset") != preset:
         raise ValueError(
             f"{path} was trained from preset {card.get('preset')!r}, not {preset!r}; "
             "--seeds and --curve take checkpoints of the same recipe"
         )
+    if model_name is not None and card.get("model") != model_name:
+        raise ValueError(f"{path} is a {card.get('model')!r} model, not {model_name!r}; --variants take the same model")
     measured = evaluation.measure(model, card, counts=counts, seed=0, data_dir=data_dir, device="cpu", **options)
     return card, card_updates(evaluation, measured, counts)["metrics"]
 
@@ -68,6 +83,7 @@ def publish_model(
     seeds=(),
     curve=(),
     curve_split: str | None = None,
+    variants=(),
     fp16: bool = False,
 ) -> tuple[Path, dict]:
     """Measure ``model_file`` and copy it into ``assets/`` as ``name``, with the numbers in its card; rewrite
@@ -77,6 +93,8 @@ def publish_model(
     ``curve``: the run's intermediate training states, measured alike (where a longer run would go), or on
     ``curve_split`` where the evaluation offers splits (CelebA: ``val``, on which the step was chosen; the
     published model is then measured on it too, for the curve);
+    ``variants``: checkpoints of the same model trained with other settings, measured as the curve is and
+    listed with their ``changes`` (the config entries, batch size and seed that differ from this model's);
     ``fp16``: float16 weights, measured as rounded.
     """
     model, card = checkpoints.load_model(model_file)
@@ -111,6 +129,15 @@ def publish_model(
             updates["by_step_split"] = curve_split
     if preset in PRESETS:  # the recipe's description as the kit states it now (its numbers are the card's own)
         updates.update(summary=PRESETS[preset].summary, paper_setting=PRESETS[preset].paper)
+    if variants:
+        options = {} if curve_split is None else {"split": _check_split(evaluation, curve_split)}
+        rows = []
+        for path in variants:
+            other, metrics = _measure_file(evaluation, path, None, counts, data_dir, card.get("model"), **options)
+            rows.append({"step": _step_of(other), "changes": _changes(card, other), **metrics})
+        updates["variants"] = rows
+        if curve_split is not None:
+            updates["variants_split"] = curve_split
     if card.get("dataset") == "celeba":  # the card names CelebA's terms beside the weights
         updates["licence"] = CELEBA_LICENCE
     if "data_dir" in card.get("data_options", {}):  # a folder of the training machine: given again where measured

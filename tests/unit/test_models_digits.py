@@ -318,9 +318,22 @@ def test_publish_measures_the_curve_on_training_digits_and_the_model_on_test_dig
     monkeypatch.setattr(checkpoints, "publish", partial(checkpoints.publish, assets_dir=assets))
     monkeypatch.setattr(checkpoints, "write_assets_readme", lambda: None)
     args = ["publish", str(model_file), "--name", "ig", "--counts", "quick", "--data-dir", str(tmp_path)]
-    assert cli.main([*args, "--curve", str(model_file), "--curve-split", "train"]) == 0
+    variant = tmp_path / "variant.safetensors"
+    save_model(
+        variant,
+        build_model("infogan", **{**TINY["infogan"], "lambda_categorical": 2.0}).eval(),
+        {"dataset": "mnist", "preset": "infogan_mnist", "seed": 1, "steps": 4},
+    )
+    curve = ["--curve", str(model_file), "--curve-split", "train", "--variants", str(variant)]
+    assert cli.main([*args, *curve]) == 0
     card = load_card("ig", assets)
     assert card["by_step_split"] == "train" and len(card["by_step"]) == 2
+    (row,) = card["variants"]
+    assert row["changes"] == {"lambda_categorical": 2.0, "seed": 1} and card["variants_split"] == "train"
+    assert set(row) >= {"step", "categorical_accuracy", "slant_spearman"}
+    save_model(variant, tiny("joint_vae").eval(), {"dataset": "mnist", "preset": "joint_vae_mnist"})
+    assert cli.main([*args, "--variants", str(variant)]) == 2
+    assert "is a 'joint_vae' model, not 'infogan'" in capsys.readouterr().err
     assert card["data"] == "MNIST test split of the folder 'tmp_path' (30 digits)".replace("tmp_path", tmp_path.name)
     assert cli.main(["evaluate", str(model_file), "--split", "val", "--data-dir", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip().endswith("takes one of: test, train, not --split val")
