@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -10,6 +11,7 @@ from .. import checkpoints
 from ..data.celeba import LICENCE as CELEBA_LICENCE
 from ..evaluation import Evaluation, card_updates
 from ..families import evaluation_for
+from ..models import MODELS
 from ..presets import PRESETS
 
 
@@ -41,8 +43,10 @@ def _step_of(card: dict) -> int | None:
 
 
 def _changes(card: dict, other: dict) -> dict:
-    """What ``other``'s recipe sets differently from ``card``'s: config entries, batch size, seed."""
-    mine, theirs = card.get("config", {}), other.get("config", {})
+    """What ``other``'s recipe sets differently from ``card``'s: config entries, batch size, seed. An entry a
+    card lacks (written before the option existed) is the config's default."""
+    defaults = asdict(MODELS[card["model"]][1]()) if card.get("model") in MODELS else {}
+    mine, theirs = {**defaults, **card.get("config", {})}, {**defaults, **other.get("config", {})}
     changes = {key: value for key, value in theirs.items() if mine.get(key) != value}
     for key in ("batch_size", "seed"):
         if other.get(key) != card.get(key):
