@@ -51,7 +51,7 @@ TEXT = {
         "its 10 categories are unnamed, and it numbers them in whatever order training happens "
         "to find them. After training, the categories are matched to digits one to one "
         "(Hungarian matching on held-out digits, the only place labels are used), and the "
-        'category buttons show that match: "3 → 4" is category 3, matched to digit 4. Rows '
+        'category buttons show that match: a button "3 → 4" would read "category 3, matched to digit 4". Rows '
         "are the true digit, columns the digit predicted after matching: the diagonal counts "
         "digits read right; a strong column elsewhere is a category that gathers several digits.",
     },
@@ -87,9 +87,9 @@ TEXT = {
         "infogan.note": "**カテゴリー 3 が「3」とは限らない理由。** モデルはどの数字がどれかを一度も教わりません。"
         "10 個のカテゴリーには名前がなく、学習がたまたま見つけた順に番号が付きます。学習後に、"
         "学習に使っていない数字でカテゴリーと数字を一対一に対応づけ（ハンガリー法。ラベルを使うのは"
-        "ここだけです）、カテゴリーのボタンにその対応を示します。「3 → 4」はカテゴリー 3 が数字 4 に"
-        "対応づけられたという意味です。行は本当の数字、列は対応づけ後に予測された数字で、対角線は"
-        "正しく読めた数、対角線以外の目立つ列はいくつもの数字を集めてしまったカテゴリーです。",
+        "ここだけです）、カテゴリーのボタンにその対応を示します。たとえば「3 → 4」というボタンなら、"
+        "カテゴリー 3 が数字 4 に対応づけられたという意味です。"
+        "行は本当の数字、列は対応づけ後に予測された数字で、対角線は正しく読めた数、対角線以外の目立つ列はいくつもの数字を集めてしまったカテゴリーです。",
     },
 }
 
