@@ -13,6 +13,9 @@ digits are never used in training, so a step or a seed can be chosen on them and
 
 from __future__ import annotations
 
+import math
+from itertools import islice
+
 import numpy as np
 import torch
 
@@ -25,6 +28,7 @@ from . import Evaluation
 from .counts import SWEEP_STARTS, TRAIN_DIGITS, check_counts
 
 DIGITS_SPLITS = ("test", "train")  # measured on the test digits; a step or seed chosen on training digits
+READ_BATCH = 500  # digits converted to floats at a time
 PROPERTIES = ("slant", "ink")  # read from the pixels by metrics/shape.py, in this order
 SWEEP_STEPS = 9
 
@@ -97,10 +101,10 @@ def held_out_digits(data_dir=None, device="cpu", split: str = "test", counts: st
             raise
         batch = ProceduralDigits(device=device).sample(2000, torch.Generator().manual_seed(1234))
         return {"x": batch["x"], "labels": batch["labels"]}, "2,000 procedural digits (no MNIST folder found)"
-    x, labels = torch.cat([b["x"] for b in data.batches()]), data.labels
+    limit = TRAIN_DIGITS[check_counts(counts)] if split == "train" else len(data)
+    batches = list(islice(data.batches(READ_BATCH), math.ceil(limit / READ_BATCH)))  # only the digits read
+    x, labels = torch.cat([b["x"] for b in batches])[:limit], torch.cat([b["labels"] for b in batches])[:limit]
     if split == "train":
-        n = TRAIN_DIGITS[check_counts(counts)]
-        x, labels = x[:n], labels[:n]
         source = f"the first {len(x):,} MNIST training digits of the folder {data.data_dir.name!r}"
     else:
         source = f"MNIST {data.split} split of the folder {data.data_dir.name!r} ({len(x):,} digits)"

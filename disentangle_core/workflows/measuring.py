@@ -117,8 +117,8 @@ def publish_model(
             other, metrics = _measure_file(evaluation, path, preset, counts, data_dir)
             rows.append({"seed": other.get("seed"), "published": False, **metrics})
         updates["seeds"] = sorted(rows, key=lambda row: row["seed"])
+    options = {} if curve_split is None or not (curve or variants) else {"split": _check_split(evaluation, curve_split)}
     if curve:
-        options = {} if curve_split is None else {"split": _check_split(evaluation, curve_split)}
         own = (
             updates["metrics"]
             if not options
@@ -134,7 +134,6 @@ def publish_model(
     if preset in PRESETS:  # the recipe's description as the kit states it now (its numbers are the card's own)
         updates.update(summary=PRESETS[preset].summary, paper_setting=PRESETS[preset].paper)
     if variants:
-        options = {} if curve_split is None else {"split": _check_split(evaluation, curve_split)}
         rows = []
         for path in variants:
             other, metrics = _measure_file(evaluation, path, None, counts, data_dir, card.get("model"), **options)
