@@ -103,18 +103,25 @@ def digits_by_step_table(name: str) -> list[str]:
 
 
 def digits_variants_table(name: str) -> list[str]:
-    """The other settings tried for ``name`` (its card's ``variants``), beside the shipped recipe at the same step."""
+    """The other settings tried for ``name`` (its card's ``variants``), beside the shipped recipe after as many
+    images (the same step unless the variant changed the batch size)."""
     card = load_card(name, ASSETS_DIR)
     curve = {row["step"]: row["categorical_accuracy"] for row in card.get("by_step", [])}
     where = " (training digits)" if card.get("variants_split") == "train" else ""
     rows = [
-        f"| changed | steps | categorical accuracy{where} | the shipped recipe at that step |",
-        "|---|---|---|---|",
+        f"| changed | steps | categorical accuracy{where} | slant \\|ρ\\| | ink \\|ρ\\| | "
+        "the shipped recipe after as many images |",
+        "|---|---|---|---|---|---|",
     ]
     for row in card.get("variants", []):
         changed = ", ".join(f"`{key}={value}`" for key, value in row["changes"].items())
-        recipe = _pct(curve[row["step"]]) if row["step"] in curve else ""
-        rows.append(f"| {changed} | {row['step']:,} | {_pct(row['categorical_accuracy'])} | {recipe} |")
+        images = row["step"] * row["changes"].get("batch_size", card["batch_size"])
+        recipe_step = images // card["batch_size"]
+        recipe = f"{_pct(curve[recipe_step])} ({recipe_step:,} steps)" if recipe_step in curve else ""
+        rows.append(
+            f"| {changed} | {row['step']:,} | {_pct(row['categorical_accuracy'])} | {row['slant_spearman']:.2f} | "
+            f"{row['ink_spearman']:.2f} | {recipe} |"
+        )
     return rows
 
 
@@ -248,6 +255,7 @@ TABLES: dict[str, dict[str, Callable[[], list[str]]]] = {
         "infogan-seeds": digits_seeds_table,
         "infogan-by-step": lambda: digits_by_step_table("infogan_mnist"),
         "joint-vae-by-step": lambda: digits_by_step_table("joint_vae_mnist"),
+        "infogan-variants": lambda: digits_variants_table("infogan_mnist"),
         "joint-vae-variants": lambda: digits_variants_table("joint_vae_mnist"),
     },
     "docs/results/faces.md": {
