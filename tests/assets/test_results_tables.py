@@ -55,3 +55,20 @@ def test_gzsl_record_leaves_the_shipped_seeds_to_their_cards():
 def test_a_missing_marker_is_one_sentence():
     with pytest.raises(ValueError, match="markers <!-- digits-table:begin -->"):
         results_tables.fill("no table here", {"digits-table": results_tables.digits_table})
+
+
+def test_a_variant_with_another_batch_size_is_compared_after_as_many_images(monkeypatch):
+    """A variant trained on batches of 128 for 5,000 steps sits beside the recipe's 10,000 steps of 64."""
+    row = {"slant_spearman": 0.9, "ink_spearman": 0.5}
+    card = {
+        "batch_size": 64,
+        "variants_split": "train",
+        "by_step": [{"step": 5_000, "categorical_accuracy": 0.7}, {"step": 10_000, "categorical_accuracy": 0.8}],
+        "variants": [
+            {"step": 5_000, "changes": {"batch_size": 128}, "categorical_accuracy": 0.9, **row},
+            {"step": 5_000, "changes": {"seed": 1}, "categorical_accuracy": 0.6, **row},
+        ],
+    }
+    monkeypatch.setattr(results_tables, "load_card", lambda name, folder: card)
+    rows = results_tables.digits_variants_table("any")
+    assert rows[2].endswith("| 80.0% (10,000 steps) |") and rows[3].endswith("| 70.0% (5,000 steps) |")
