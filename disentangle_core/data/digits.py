@@ -223,10 +223,11 @@ class MNISTDigits:
         rows = torch.randint(len(self), (batch_size,), generator=generator)
         return self._batch(rows.to(self.device))
 
-    def batches(self, batch_size: int = 500):
-        """Every digit once, in order, as ``{"x", "labels"}`` batches (for evaluation)."""
-        for start in range(0, len(self), batch_size):
-            yield self._batch(torch.arange(start, min(start + batch_size, len(self)), device=self.device))
+    def batches(self, batch_size: int = 500, limit: int | None = None):
+        """Every digit once (or the first ``limit``), in order, as ``{"x", "labels"}`` batches (for evaluation)."""
+        end = len(self) if limit is None else min(limit, len(self))
+        for start in range(0, end, batch_size):
+            yield self._batch(torch.arange(start, min(start + batch_size, end), device=self.device))
 
 
 class ProceduralDigits:

@@ -13,9 +13,6 @@ digits are never used in training, so a step or a seed can be chosen on them and
 
 from __future__ import annotations
 
-import math
-from itertools import islice
-
 import numpy as np
 import torch
 
@@ -28,7 +25,6 @@ from . import Evaluation
 from .counts import SWEEP_STARTS, TRAIN_DIGITS, check_counts
 
 DIGITS_SPLITS = ("test", "train")  # measured on the test digits; a step or seed chosen on training digits
-READ_BATCH = 500  # digits converted to floats at a time
 PROPERTIES = ("slant", "ink")  # read from the pixels by metrics/shape.py, in this order
 SWEEP_STEPS = 9
 
@@ -101,9 +97,8 @@ def held_out_digits(data_dir=None, device="cpu", split: str = "test", counts: st
             raise
         batch = ProceduralDigits(device=device).sample(2000, torch.Generator().manual_seed(1234))
         return {"x": batch["x"], "labels": batch["labels"]}, "2,000 procedural digits (no MNIST folder found)"
-    limit = TRAIN_DIGITS[check_counts(counts)] if split == "train" else len(data)
-    batches = list(islice(data.batches(READ_BATCH), math.ceil(limit / READ_BATCH)))  # only the digits read
-    x, labels = torch.cat([b["x"] for b in batches])[:limit], torch.cat([b["labels"] for b in batches])[:limit]
+    batches = list(data.batches(limit=TRAIN_DIGITS[check_counts(counts)] if split == "train" else None))
+    x, labels = torch.cat([b["x"] for b in batches]), torch.cat([b["labels"] for b in batches])
     if split == "train":
         source = f"the first {len(x):,} MNIST training digits of the folder {data.data_dir.name!r}"
     else:
