@@ -24,6 +24,17 @@ class MaskedContentAEConfig(ContentAEConfig):  # the networks, λ, cycle and opt
     mask_hold: int = 1000  # steps for which the mask stays as it starts (open) while both decoders learn
     mask_warmup: int = 500  # steps after the hold over which the area's weight grows from 0
     blank: float = 0.0  # weight of the blank term: E2 reads nothing on domain A nor on a removal (``blank_loss``)
+    # the band of rows, as fractions of the height from the top, where the mask may open (``region``): on
+    # aligned photos the attribute's own rows (the eyes for glasses); (0, 1), the whole image, is the papers'
+    mask_top: float = 0.0
+    mask_bottom: float = 1.0
+
+    def __post_init__(self):
+        if not 0.0 <= self.mask_top < self.mask_bottom <= 1.0:
+            raise ValueError(
+                f"the mask's rows must satisfy 0 <= mask_top < mask_bottom <= 1, "
+                f"got mask_top={self.mask_top} and mask_bottom={self.mask_bottom}"
+            )
 
 
 class MaskedContentAE(ContentModel):
@@ -49,7 +60,17 @@ class MaskedContentAE(ContentModel):
 
     def attribute(self, common, specific):  # -> mask (B, 1, 64, 64), colours (B, C, 64, 64)
         out = self.attribute_decoder(torch.cat([common, specific.to(common.dtype)], dim=1))
-        return out[:, :1], out[:, 1:]
+        return out[:, :1] * self.region(out.shape[-2], out), out[:, 1:]
+
+    def region(self, height: int, like: torch.Tensor) -> torch.Tensor | float:
+        """Where the mask may open: 1 on the rows from ``mask_top`` to ``mask_bottom``, 0 elsewhere, with a
+        two-row ramp at each edge; 1 (no band) for the whole image. -> (height, 1), or 1.0."""
+        top, bottom = self.config.mask_top, self.config.mask_bottom
+        if top <= 0.0 and bottom >= 1.0:
+            return 1.0
+        rows = (torch.arange(height, device=like.device, dtype=like.dtype) + 0.5) / height
+        inside = torch.minimum(rows - top, bottom - rows) * height / 2 + 0.5  # 2-row ramps centred on the edges
+        return inside.clamp(0.0, 1.0).unsqueeze(1)
 
     def add(self, common, specific, onto, hold_mask: bool = False):
         """The attribute of ``specific`` drawn onto the image ``onto`` (a transfer onto face a): onto + m · (c - onto).
