@@ -452,6 +452,21 @@ def test_the_blank_term_reads_e2_on_domain_a_and_on_the_removal_as_a_fixed_criti
     assert any(p.grad is not None and p.grad.any() for p in model.attribute_decoder.parameters())
 
 
+def test_a_band_of_rows_keeps_the_mask_closed_outside_it_and_leaves_those_pixels_as_they_are():
+    pairs = ProceduralFaces("glasses", "test").transfer_pairs(2, gen())
+    a, b = pairs["x_a"], pairs["x_b"]
+    whole = tiny_model("masked_content_ae").eval()
+    banded = tiny_model("masked_content_ae", mask_top=0.25, mask_bottom=0.5).eval()  # the same weights (seed 0)
+    assert whole.region(64, a) == 1.0  # the papers' mask: the whole image
+    mask, _ = banded.attribute(*banded.encode(b))
+    assert mask[..., :15, :].abs().max() == 0 and mask[..., 33:, :].abs().max() == 0  # rows 16-32, ramps of 2
+    assert torch.allclose(mask[..., 17:31, :], whole.attribute(*whole.encode(b))[0][..., 17:31, :])
+    moved, removed = content.transfer(banded, a, b), content.remove(banded, b)
+    assert torch.equal(moved[..., 33:, :], a[..., 33:, :]) and torch.equal(removed[..., :15, :], b[..., :15, :])
+    with pytest.raises(ValueError, match="0 <= mask_top < mask_bottom <= 1, got mask_top=0.6 and mask_bottom=0.4"):
+        tiny_model("masked_content_ae", mask_top=0.6, mask_bottom=0.4)
+
+
 # ---- the shipped checkpoints -----------------------------------------------------------------------
 
 
