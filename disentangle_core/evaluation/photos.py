@@ -27,6 +27,9 @@ from .faces import BATCH, CLASSIFIER_BATCH
 
 PHOTO_CLASSIFIER_VERSION = 1  # of PhotoClassifier and its training: part of the cached file's name
 PHOTO_SIZE = 64  # the photos PhotoClassifier takes (CelebAFaces' default)
+# the rows where each attribute lies on an aligned CelebA face, as fractions of the height (the eyes at 0.51)
+ATTRIBUTE_ROWS = {"glasses": (0.44, 0.60), "beard": (0.69, 0.94)}
+FACE_ROWS, FACE_COLUMNS = (0.25, 0.88), (0.19, 0.81)  # the face itself, without the background
 
 
 class PhotoClassifier(nn.Sequential):
@@ -173,7 +176,10 @@ def measure_photos(
     - ``kept_psnr``: the transfer against face a, beside ``recon_psnr`` (a's reconstruction, the most a
       transfer can keep) and ``recon_psnr_b``; ``removal_change_psnr``: b's removal against b's
       reconstruction (low: the removal changes much);
-    - ``leakage``: the domain probe on E1's code (0.5: E1 knows nothing of the attribute).
+    - ``leakage``: the domain probe on E1's code (0.5: E1 knows nothing of the attribute);
+    - ``success_by_contrast``: ``success_transfer`` for each quarter of the pairs, from the donors whose
+      attribute rows are lightest against their face to the darkest (``attribute_contrast``): clear thin
+      frames at one end, sunglasses at the other.
     """
     from ..metrics import domain_probe_accuracy, mean_finite, psnr
 
@@ -199,7 +205,7 @@ def measure_photos(
     generator = torch.Generator().manual_seed(1234 + seed)
     keys = ("success_transfer", "success_removal", "success_unchanged", "kept_psnr", "recon_psnr", "recon_psnr_b")
     scores: dict[str, list] = {k: [] for k in (*keys, "removal_change_psnr")}
-    codes_a, codes_b = [], []
+    codes_a, codes_b, contrast = [], [], []
     rows_a, rows_b = photo_pairs(data, PAIRS[counts], generator)
     for start in range(0, len(rows_a), BATCH):
         x_a, x_b = data.images("a", rows_a[start : start + BATCH]), data.images("b", rows_b[start : start + BATCH])
@@ -207,6 +213,7 @@ def measure_photos(
         reconstructed_a = model.decode(model.content_encoder(x_a))
         reconstructed_b = model.decode(*model.encode(x_b))
         scores["success_transfer"].append(_judge(classifier, moved))
+        contrast.append(attribute_contrast(x_b, attribute))
         scores["success_removal"].append(1 - _judge(classifier, removed))
         scores["success_unchanged"].append(_judge(classifier, reconstructed_a))
         scores["kept_psnr"].append(psnr(moved, x_a))
@@ -217,7 +224,23 @@ def measure_photos(
         codes_b.append(model.representation(x_b).cpu())
     result.update({k: round(mean_finite(torch.cat(v).cpu()), 4) for k, v in scores.items()})
     result["leakage"] = round(domain_probe_accuracy(torch.cat(codes_a).numpy(), torch.cat(codes_b).numpy(), seed), 4)
+    success = torch.cat(scores["success_transfer"]).cpu()
+    quarters = torch.argsort(torch.cat(contrast).cpu(), stable=True).chunk(4)
+    result["success_by_contrast"] = [round(float(success[q].mean()), 4) for q in quarters]
     return result
+
+
+def attribute_contrast(x: torch.Tensor, attribute: str) -> torch.Tensor:
+    """(B, 3, S, S) aligned faces -> (B,): how much darker the attribute's rows (``ATTRIBUTE_ROWS``) are than
+    the face around them, in [0, 1] units: high for sunglasses and dark beards, near 0 for clear frames."""
+    size = x.shape[-1]
+
+    def span(fractions):
+        return slice(round(fractions[0] * size), round(fractions[1] * size))
+
+    columns = span(FACE_COLUMNS)
+    face = x[..., span(FACE_ROWS), columns].mean((1, 2, 3))
+    return face - x[..., span(ATTRIBUTE_ROWS[attribute]), columns].mean((1, 2, 3))
 
 
 PHOTOS = Evaluation(
@@ -228,6 +251,7 @@ PHOTOS = Evaluation(
         "recon_psnr_b",
         "removal_change_psnr",
         "success_unchanged",
+        "success_by_contrast",
         "classifier_found_a",
         "classifier_found_b",
         "split",

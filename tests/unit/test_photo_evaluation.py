@@ -73,6 +73,9 @@ def test_scores_keys_and_ranges(celeba_root, name):
     for key in ("kept_psnr", "recon_psnr", "recon_psnr_b", "removal_change_psnr"):
         assert 0 < result[key] <= 100, key
     assert "128 pairs of test CelebA photos (glasses): 3 faces without, 1 donors with" == result["data"]
+    by_contrast = result["success_by_contrast"]  # four quarters of the pairs, lightest donors first
+    assert len(by_contrast) == 4 and all(0 <= rate <= 1 for rate in by_contrast)
+    assert sum(by_contrast) / 4 == pytest.approx(result["success_transfer"], abs=1e-3)
     assert evaluation_for({"dataset": "celeba"}) is PHOTOS
     assert set(PHOTOS.headline) == {
         "classifier_accuracy",
@@ -96,6 +99,15 @@ def test_split_and_data_dir_options(celeba_root, tmp_path):
     assert result["split"] == "val" and "val CelebA photos" in result["data"]
     beard = measure_photos(tiny_model(), card(celeba_root, attribute="beard"), counts="quick")
     assert beard["attribute"] == "beard"
+
+
+@pytest.mark.parametrize("attribute, rows", [("glasses", slice(28, 38)), ("beard", slice(44, 60))])
+def test_attribute_contrast_reads_how_dark_the_attributes_rows_are_against_the_face(attribute, rows):
+    faces = torch.full((3, 3, 64, 64), 0.6)
+    faces[1, :, rows] = 0.1  # a dark band where the attribute lies
+    faces[2, :, rows, :8] = 0.1  # the same band on the background alone: not on the face
+    contrast = evaluation.attribute_contrast(faces, attribute)
+    assert contrast[0] == 0 and contrast[2] == 0 and contrast[1] > 0.1
 
 
 def test_pairs_use_every_donor_evenly():
