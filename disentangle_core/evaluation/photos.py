@@ -179,7 +179,8 @@ def measure_photos(
     - ``leakage``: the domain probe on E1's code (0.5: E1 knows nothing of the attribute);
     - ``success_by_contrast``: ``success_transfer`` for each quarter of the pairs, from the donors whose
       attribute rows are lightest against their face to the darkest (``attribute_contrast``): clear thin
-      frames at one end, sunglasses at the other.
+      frames at one end, sunglasses at the other; ``donors_found_by_contrast``: the classifier's reading of
+      those donors themselves, the most a transfer can score in each quarter.
     """
     from ..metrics import domain_probe_accuracy, mean_finite, psnr
 
@@ -205,7 +206,7 @@ def measure_photos(
     generator = torch.Generator().manual_seed(1234 + seed)
     keys = ("success_transfer", "success_removal", "success_unchanged", "kept_psnr", "recon_psnr", "recon_psnr_b")
     scores: dict[str, list] = {k: [] for k in (*keys, "removal_change_psnr")}
-    codes_a, codes_b, contrast = [], [], []
+    codes_a, codes_b, contrast, donors_found = [], [], [], []
     rows_a, rows_b = photo_pairs(data, PAIRS[counts], generator)
     for start in range(0, len(rows_a), BATCH):
         x_a, x_b = data.images("a", rows_a[start : start + BATCH]), data.images("b", rows_b[start : start + BATCH])
@@ -214,6 +215,7 @@ def measure_photos(
         reconstructed_b = model.decode(*model.encode(x_b))
         scores["success_transfer"].append(_judge(classifier, moved))
         contrast.append(attribute_contrast(x_b, attribute))
+        donors_found.append(_judge(classifier, x_b))
         scores["success_removal"].append(1 - _judge(classifier, removed))
         scores["success_unchanged"].append(_judge(classifier, reconstructed_a))
         scores["kept_psnr"].append(psnr(moved, x_a))
@@ -224,9 +226,11 @@ def measure_photos(
         codes_b.append(model.representation(x_b).cpu())
     result.update({k: round(mean_finite(torch.cat(v).cpu()), 4) for k, v in scores.items()})
     result["leakage"] = round(domain_probe_accuracy(torch.cat(codes_a).numpy(), torch.cat(codes_b).numpy(), seed), 4)
-    success = torch.cat(scores["success_transfer"]).cpu()
     quarters = torch.argsort(torch.cat(contrast).cpu(), stable=True).chunk(4)
-    result["success_by_contrast"] = [round(float(success[q].mean()), 4) for q in quarters]
+    by_contrast = {"success_by_contrast": scores["success_transfer"], "donors_found_by_contrast": donors_found}
+    for key, judged in by_contrast.items():
+        judged = torch.cat(judged).cpu()
+        result[key] = [round(float(judged[q].mean()), 4) for q in quarters]
     return result
 
 
@@ -252,6 +256,7 @@ PHOTOS = Evaluation(
         "removal_change_psnr",
         "success_unchanged",
         "success_by_contrast",
+        "donors_found_by_contrast",
         "classifier_found_a",
         "classifier_found_b",
         "split",

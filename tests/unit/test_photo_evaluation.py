@@ -76,6 +76,7 @@ def test_scores_keys_and_ranges(celeba_root, name):
     by_contrast = result["success_by_contrast"]  # four quarters of the pairs, lightest donors first
     assert len(by_contrast) == 4 and all(0 <= rate <= 1 for rate in by_contrast)
     assert sum(by_contrast) / 4 == pytest.approx(result["success_transfer"], abs=1e-3)
+    assert len(result["donors_found_by_contrast"]) == 4  # the classifier on those donors themselves
     assert evaluation_for({"dataset": "celeba"}) is PHOTOS
     assert set(PHOTOS.headline) == {
         "classifier_accuracy",
