@@ -29,7 +29,7 @@ from ..losses import (
 from .base import GenerativeModel
 from .nets import Float32Linear
 
-ARCHS = ("kit", "dupont")
+ARCHS = ("kit", "padded", "dupont")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ class JointVAEConfig:
     temperature: float = 0.67  # of the Gumbel-softmax samples
     recon: str = "bernoulli"
     lr: float = 5e-4
-    arch: str = "kit"  # "kit": 28x28, two convs; "dupont": the official code's 32x32 (zero-padded), three convs
+    # "kit": 28x28, two convs; "dupont": the official code's 32x32 (zero-padded), three convs; "padded": the kit's
+    # two convs on the 32x32 zero-padded digit (the input size of "dupont" alone)
+    arch: str = "kit"
 
     def __post_init__(self):
         if self.arch not in ARCHS:
@@ -55,7 +57,7 @@ class JointVAEConfig:
 
 
 class Crop(nn.Module):
-    """Cut ``border`` pixels from each side: the 32x32 drawing of the ``dupont`` decoder back to 28x28."""
+    """Cut ``border`` pixels from each side: the 32x32 drawing of a padded decoder back to 28x28."""
 
     def __init__(self, border: int):
         super().__init__()
@@ -67,7 +69,8 @@ class Crop(nn.Module):
 
 class JointVAE(GenerativeModel):
     """Encoder conv 32, conv 64 (4x4, stride 2), FC 256; decoder the mirror; 28x28 images. ``arch="dupont"``:
-    the official code's networks, the digit zero-padded to 32x32, convs 32, 32, 64 (32 -> 16 -> 8 -> 4)."""
+    the official code's networks, the digit zero-padded to 32x32, convs 32, 32, 64 (32 -> 16 -> 8 -> 4);
+    ``arch="padded"``: the kit's two convs on that padded digit (32 -> 16 -> 8)."""
 
     name = "joint_vae"
     has_prior = True
@@ -76,14 +79,14 @@ class JointVAE(GenerativeModel):
     def __init__(self, config: JointVAEConfig = JointVAEConfig()):
         super().__init__(config)
         cfg = config
-        dupont = cfg.arch == "dupont"
-        convs = [(1, 32), (32, 32), (32, 64)] if dupont else [(1, 32), (32, 64)]
-        self.feature_side = 4 if dupont else 7
+        padded = cfg.arch in ("padded", "dupont")
+        convs = [(1, 32), (32, 32), (32, 64)] if cfg.arch == "dupont" else [(1, 32), (32, 64)]
+        self.feature_side = {"kit": 7, "padded": 8, "dupont": 4}[cfg.arch]
         features = 64 * self.feature_side**2
         self.encoder = nn.Sequential(
-            *([nn.ZeroPad2d(2)] if dupont else []),
+            *([nn.ZeroPad2d(2)] if padded else []),
             *[layer for c_in, c_out in convs for layer in (nn.Conv2d(c_in, c_out, 4, 2, 1), nn.ReLU())],
-            nn.Flatten(),  # kit: 28 -> 14 -> 7; dupont: 32 -> 16 -> 8 -> 4
+            nn.Flatten(),  # kit: 28 -> 14 -> 7; padded: 32 -> 16 -> 8; dupont: 32 -> 16 -> 8 -> 4
             nn.Linear(features, 256),
             nn.ReLU(),
             Float32Linear(256, 2 * cfg.continuous_dim + cfg.num_categories),
@@ -93,7 +96,7 @@ class JointVAE(GenerativeModel):
         )
         ups = [nn.ConvTranspose2d(c_out, c_in, 4, 2, 1) for c_in, c_out in reversed(convs)]
         self.decoder_conv = nn.Sequential(
-            *[layer for up in ups[:-1] for layer in (up, nn.ReLU())], ups[-1], *([Crop(2)] if dupont else [])
+            *[layer for up in ups[:-1] for layer in (up, nn.ReLU())], ups[-1], *([Crop(2)] if padded else [])
         )  # the mirror, back to 28x28
         self.continuous_slice = slice(0, cfg.continuous_dim)
         self.categorical_slice = slice(cfg.continuous_dim, cfg.code_dim)

@@ -339,10 +339,12 @@ def test_publish_measures_the_curve_on_training_digits_and_the_model_on_test_dig
     assert capsys.readouterr().err.strip().endswith("takes one of: test, train, not --split val")
 
 
-def test_joint_vae_official_networks_take_28x28_digits_through_32x32():
-    model = build_model("joint_vae", arch="dupont")
-    assert isinstance(model.encoder[0], torch.nn.ZeroPad2d) and model.feature_side == 4
+@pytest.mark.parametrize("arch, side, convs", [("dupont", 4, 3), ("padded", 8, 2)])
+def test_joint_vae_official_networks_take_28x28_digits_through_32x32(arch, side, convs):
+    model = build_model("joint_vae", arch=arch)  # padded: the kit's two convs on the official input size
+    assert isinstance(model.encoder[0], torch.nn.ZeroPad2d) and model.feature_side == side
+    assert sum(isinstance(layer, torch.nn.Conv2d) for layer in model.encoder) == convs
     out = model(torch.rand(3, 1, 28, 28))
     assert out["x_logits"].shape == (3, 1, 28, 28) and out["code"].shape == (3, model.config.code_dim)
-    with pytest.raises(ValueError, match="unknown arch 'resnet'; choose from: kit, dupont"):
+    with pytest.raises(ValueError, match="unknown arch 'resnet'; choose from: kit, padded, dupont"):
         build_model("joint_vae", arch="resnet")
