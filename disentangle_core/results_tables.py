@@ -205,6 +205,21 @@ def photo_seeds_table() -> list[str]:
     return rows
 
 
+def photo_contrast_table() -> list[str]:
+    """Transfer success of each photo model for each quarter of the test donors, from the lightest attribute rows
+    against the face to the darkest (its card's ``success_by_contrast``), beside the classifier's reading of those
+    donors themselves (``donors_found_by_contrast``)."""
+    rows = [
+        "| asset | lightest quarter | second | third | darkest quarter |",
+        "|---|---|---|---|---|",
+    ]
+    for name, card in _cards(("content_ae", "masked_content_ae"), ("celeba",)).items():
+        if "success_by_contrast" in card:
+            cells = zip(card["success_by_contrast"], card["donors_found_by_contrast"])
+            rows.append(f"| `{name}` | " + " | ".join(f"{_pct(s, '1')} ({_pct(d, '1')})" for s, d in cells) + " |")
+    return rows
+
+
 # ---- GZSL ----------------------------------------------------------------------------------------
 
 GZSL_HEADER = [
@@ -280,6 +295,7 @@ TABLES: dict[str, dict[str, Callable[[], list[str]]]] = {
         "mask-beard-by-step": lambda: content_by_step_table("content_ae_mask_beard"),
         "photo-table": photo_table,
         "photo-seeds": photo_seeds_table,
+        "photo-contrast": photo_contrast_table,
         "photo-glasses-by-step": lambda: photo_by_step_table("content_ae_mask_celeba_glasses"),
         "photo-beard-by-step": lambda: photo_by_step_table("content_ae_mask_celeba_beard"),
     },
