@@ -27,7 +27,8 @@ from .faces import BATCH, CLASSIFIER_BATCH
 
 PHOTO_CLASSIFIER_VERSION = 1  # of PhotoClassifier and its training: part of the cached file's name
 PHOTO_SIZE = 64  # the photos PhotoClassifier takes (CelebAFaces' default)
-# the rows where each attribute lies on an aligned CelebA face, as fractions of the height (the eyes at 0.51)
+# the rows of each attribute's core on an aligned CelebA face, as fractions of the height: the lenses (the eyes
+# at 0.51) and the chin; what ``attribute_contrast`` reads
 ATTRIBUTE_ROWS = {"glasses": (0.44, 0.60), "beard": (0.69, 0.94)}
 FACE_ROWS, FACE_COLUMNS = (0.25, 0.88), (0.19, 0.81)  # the face itself, without the background
 
